@@ -1,0 +1,44 @@
+# Two commands do all the set-up on a fresh machine:
+#   make book   build the website into _build/html (creates .venv and installs what the book needs)
+#   make test   run every test: helpers, notebooks (strict nbval), warning-free build, browser tests
+# Also: make lab (JupyterLab on the notebooks), make student (student edition), make clean.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+# JupyterLab is only for `make lab`, so it is not in requirements.txt (Binder brings its own).
+JUPYTERLAB := jupyterlab==4.6.6
+
+.PHONY: book test lab student constraints clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Stamp files: reinstall only when a requirements file changes.
+$(VENV)/.book: requirements.txt constraints.txt pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.test: requirements-test.txt $(VENV)/.book
+	$(BIN)/python -m pip install --quiet -r requirements-test.txt
+	touch $@
+
+book: $(VENV)/.book
+	$(BIN)/jupyter-book build . -W -n --keep-going
+	@echo "Open $(CURDIR)/_build/html/index.html in a browser."
+
+test: $(VENV)/.test
+	$(BIN)/python -m pytest
+
+lab: $(VENV)/.book
+	$(BIN)/python -m pip install --quiet $(JUPYTERLAB)
+	$(BIN)/jupyter lab chapters
+
+# Regenerate the full pin list after changing a version in requirements*.txt.
+constraints: $(VENV)/.test
+	( echo "# Every package of the tested environment, pinned (pip freeze). Regenerate with \`make constraints\`."; \
+	  $(BIN)/python -m pip freeze --exclude-editable | grep -v '^-e' ) > constraints.txt
+
+clean:
+	rm -rf _build .pytest_cache .hypothesis

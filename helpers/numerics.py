@@ -1,0 +1,382 @@
+"""Softmax, log-softmax, cross-entropy and their derivatives, in NumPy.
+
+Every function validates its input and raises ``ValueError`` or ``TypeError``
+with a message that names the problem.  For finite input no function returns
+NaN or inf; ``softmax_naive`` is the one deliberate exception, kept to show how
+the textbook formula overflows.
+
+Conventions: ``x`` holds logits (scores), the class axis is the last one unless
+``axis`` says otherwise, ``-inf`` marks a masked class (probability 0), and a
+batch of ``m`` examples with ``k`` classes has shape ``(m, k)``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = [
+    "softmax",
+    "softmax_naive",
+    "logsumexp",
+    "log_softmax",
+    "softmax_jacobian",
+    "softmax_vjp",
+    "one_hot",
+    "cross_entropy",
+    "cross_entropy_grad",
+    "numerical_gradient",
+    "numerical_jacobian",
+]
+
+
+# --------------------------------------------------------------------------- input checks
+
+
+def _as_float_array(x, name):
+    """Return ``x`` as a non-empty floating array; integers become float64."""
+    arr = np.asarray(x)
+    if arr.dtype == bool or not (
+        np.issubdtype(arr.dtype, np.floating) or np.issubdtype(arr.dtype, np.integer)
+    ):
+        raise TypeError(f"{name} must hold real numbers, got dtype {arr.dtype}")
+    if np.issubdtype(arr.dtype, np.integer):
+        arr = arr.astype(np.float64)
+    if arr.size == 0:
+        raise ValueError(f"{name} is empty (shape {arr.shape}): there is nothing to normalise")
+    if np.isnan(arr).any():
+        raise ValueError(f"{name} contains NaN at index {_first(np.isnan(arr))}")
+    return arr
+
+
+def _first(mask):
+    """Index of the first True entry of ``mask``, as a tuple (or int for 1-D)."""
+    idx = tuple(int(i[0]) for i in np.nonzero(np.atleast_1d(mask)))
+    return idx[0] if len(idx) == 1 else idx
+
+
+def _logits(x, axis=-1, name="x"):
+    """Validate logits: real, non-empty, no NaN, no +inf, not every entry masked."""
+    arr = _as_float_array(x, name)
+    if arr.ndim == 0:
+        raise ValueError(f"{name} is a scalar: softmax needs at least one axis of scores")
+    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)) or not -arr.ndim <= axis < arr.ndim:
+        raise ValueError(f"axis {axis!r} is out of range for {name} with shape {arr.shape}")
+    axis = int(axis) % arr.ndim
+    if np.isposinf(arr).any():
+        raise ValueError(
+            f"{name} contains +inf at index {_first(np.isposinf(arr))}: "
+            "an infinite score has no finite probability"
+        )
+    masked = np.isneginf(arr).all(axis=axis)
+    if masked.any():
+        raise ValueError(
+            f"every entry of {name} is -inf along axis {axis} (for example at "
+            f"{_first(masked)}): a fully masked row has no softmax"
+        )
+    return arr, axis
+
+
+def _work_dtype(dtype):
+    """float16 is computed in float32 and rounded back once, at the end."""
+    return np.float32 if dtype == np.float16 else dtype
+
+
+# --------------------------------------------------------------------------- softmax family
+
+
+def softmax_naive(x, axis=-1):
+    r"""The textbook formula :math:`e^{x_i} / \sum_j e^{x_j}`, with no shift.
+
+    Kept only to demonstrate overflow: ``exp`` of a float64 above about 709.78
+    is ``inf``, and ``inf / inf`` is NaN.  NumPy's warnings are silenced so the
+    NaN itself is what the reader sees.  Use :func:`softmax` for real work.
+
+    >>> softmax_naive([1.0, 1000.0])
+    array([ 0., nan])
+    """
+    arr = _as_float_array(x, "x")
+    with np.errstate(over="ignore", invalid="ignore"):
+        e = np.exp(arr)
+        return e / e.sum(axis=axis, keepdims=True)
+
+
+def softmax(x, axis=-1):
+    r"""Numerically stable softmax along ``axis``.
+
+    .. math:: \operatorname{softmax}(x)_i = \frac{e^{x_i - m}}{\sum_j e^{x_j - m}},
+              \qquad m = \max_j x_j
+
+    Subtracting the maximum changes nothing mathematically (the factor
+    :math:`e^{-m}` cancels) but makes every exponent at most 0, so ``exp`` cannot
+    overflow and the largest term is exactly 1, so the sum cannot underflow to 0.
+
+    Works on any shape; float16/32/64 are kept, integers become float64, and
+    ``-inf`` entries are masked (probability exactly 0).
+
+    >>> softmax([1.0, 2.0, 3.0]).round(4)
+    array([0.09  , 0.2447, 0.6652])
+    >>> softmax([0.0, -np.inf])
+    array([1., 0.])
+    """
+    arr, axis = _logits(x, axis)
+    work = arr.astype(_work_dtype(arr.dtype), copy=False)
+    with np.errstate(over="ignore", under="ignore"):
+        # A finite spread wider than the float range gives x - m = -inf: exp is 0, as it should be.
+        e = np.exp(work - work.max(axis=axis, keepdims=True))
+    return (e / e.sum(axis=axis, keepdims=True)).astype(arr.dtype, copy=False)
+
+
+def logsumexp(x, axis=-1):
+    r"""Stable :math:`\log \sum_j e^{x_j}` along ``axis`` (that axis is removed).
+
+    .. math:: \operatorname{LSE}(x) = m + \log \sum_j e^{x_j - m}, \qquad m = \max_j x_j
+
+    >>> float(logsumexp([1000.0, 1000.0]))  # 1000 + log 2, where the naive form overflows
+    1000.6931471805599
+    """
+    arr, axis = _logits(x, axis)
+    work = arr.astype(_work_dtype(arr.dtype), copy=False)
+    m = work.max(axis=axis, keepdims=True)
+    with np.errstate(over="ignore", under="ignore"):
+        total = np.exp(work - m).sum(axis=axis, keepdims=True)
+    return np.squeeze(m + np.log(total), axis=axis).astype(arr.dtype, copy=False)[()]
+
+
+def log_softmax(x, axis=-1):
+    r"""Stable :math:`\log \operatorname{softmax}(x)_i = x_i - \operatorname{LSE}(x)`.
+
+    Never takes the log of a probability, so it stays finite where
+    ``np.log(softmax(x))`` gives ``-inf`` (a logit gap above about 745 in
+    float64).  Masked entries (``-inf``) give ``-inf``; a finite result below
+    the float range saturates at the most negative finite float.
+
+    >>> log_softmax([0.0, 1000.0])
+    array([-1000.,     0.])
+    """
+    arr, axis = _logits(x, axis)
+    work = arr.astype(_work_dtype(arr.dtype), copy=False)
+    lse = np.expand_dims(np.asarray(logsumexp(work, axis=axis)), axis)
+    with np.errstate(over="ignore"):
+        out = work - lse
+    lowest = np.finfo(arr.dtype).min
+    return np.where(np.isneginf(work), -np.inf, np.maximum(out, lowest)).astype(arr.dtype)
+
+
+def softmax_jacobian(x):
+    r"""Jacobian of softmax over the last axis: shape ``(..., n)`` to ``(..., n, n)``.
+
+    .. math:: J_{ij} = \frac{\partial s_i}{\partial x_j} = s_i(\delta_{ij} - s_j),
+              \qquad J = \operatorname{diag}(s) - s s^\top
+
+    ``J`` is symmetric and each row sums to 0.  For backpropagation prefer
+    :func:`softmax_vjp`, which never builds this matrix.
+
+    >>> softmax_jacobian([0.0, 0.0])
+    array([[ 0.25, -0.25],
+           [-0.25,  0.25]])
+    """
+    s = softmax(x, axis=-1)
+    diag = s[..., :, None] * np.eye(s.shape[-1], dtype=s.dtype)
+    return diag - s[..., :, None] * s[..., None, :]
+
+
+def softmax_vjp(x, g):
+    r"""Vector-Jacobian product :math:`g^\top J` of softmax over the last axis, in O(n).
+
+    .. math:: (g^\top J)_j = s_j \, (g_j - g \cdot s)
+
+    ``J`` is symmetric, so this is also the Jacobian-vector product :math:`J g`.
+    ``g`` must have the shape of ``x``; leading axes are a batch, one product per row.
+
+    >>> softmax_vjp([0.0, 0.0], [1.0, 0.0])
+    array([ 0.25, -0.25])
+    """
+    s = softmax(x, axis=-1)
+    g = _as_float_array(g, "g")
+    if g.shape != s.shape:
+        raise ValueError(f"g has shape {g.shape} but x has shape {s.shape}: they must match")
+    if not np.isfinite(g).all():
+        raise ValueError(f"g contains inf at index {_first(~np.isfinite(g))}")
+    return s * (g - np.sum(g * s, axis=-1, keepdims=True))
+
+
+# --------------------------------------------------------------------------- labels and loss
+
+
+def _integer_labels(labels, num_classes, name="labels"):
+    arr = np.asarray(labels)
+    if arr.size == 0:
+        raise ValueError(f"{name} is empty (shape {arr.shape})")
+    if arr.dtype == bool or not np.issubdtype(arr.dtype, np.integer):
+        raise TypeError(
+            f"{name} must be integer class indices, got dtype {arr.dtype}"
+            " (for one-hot or soft targets pass one row per example, shape (m, k))"
+        )
+    bad = (arr < 0) | (arr >= num_classes)
+    if bad.any():
+        raise ValueError(
+            f"{name} has {arr[bad].flat[0]} at index {_first(bad)}, out of range "
+            f"for {num_classes} classes (valid labels are 0 to {num_classes - 1})"
+        )
+    return arr
+
+
+def one_hot(labels, num_classes):
+    """One-hot encode integer ``labels`` (any shape) into float64, adding a last axis.
+
+    >>> one_hot([2, 0], 3)
+    array([[0., 0., 1.],
+           [1., 0., 0.]])
+    """
+    if isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)):
+        raise TypeError(f"num_classes must be an int, got {type(num_classes).__name__}")
+    if num_classes < 1:
+        raise ValueError(f"num_classes must be at least 1, got {num_classes}")
+    arr = _integer_labels(labels, num_classes)
+    return (arr[..., None] == np.arange(num_classes)).astype(np.float64)
+
+
+def _logits_and_target(logits, target):
+    """Validate a (logits, target) pair; return 2-D logits and a 2-D float target."""
+    z, _ = _logits(logits, axis=-1, name="logits")
+    if z.ndim not in (1, 2):
+        raise ValueError(
+            f"logits must have shape (k,) or (m, k) (examples by classes), got {z.shape}"
+        )
+    single = z.ndim == 1
+    z2 = z[None, :] if single else z
+    m, k = z2.shape
+    t = np.asarray(target)
+    if t.shape == z.shape:
+        y = _distribution(t, z.dtype)
+        y = y[None, :] if single else y
+    elif t.shape == z.shape[:-1]:
+        y = one_hot(_integer_labels(t, k), k).astype(z.dtype).reshape(m, k)
+    else:
+        raise ValueError(
+            f"target has shape {t.shape} but logits have shape {z.shape}: pass integer labels "
+            f"of shape {z.shape[:-1]} or one probability row per example, shape {z.shape}"
+        )
+    impossible = (y > 0) & np.isneginf(z2)
+    if impossible.any():
+        raise ValueError(
+            f"target puts probability on a masked class (logit -inf) at {_first(impossible)}: "
+            "the loss would be infinite"
+        )
+    return z2, y
+
+
+def _distribution(t, dtype):
+    """Check that every row of ``t`` is a probability distribution."""
+    y = _as_float_array(t, "target")
+    if not np.isfinite(y).all():
+        raise ValueError(f"target contains inf at index {_first(~np.isfinite(y))}")
+    if (y < 0).any():
+        raise ValueError(f"target has a negative probability at index {_first(y < 0)}")
+    sums = y.sum(axis=-1)
+    tol = np.sqrt(np.finfo(np.result_type(y.dtype, dtype)).eps)
+    off = np.abs(sums - 1) > tol
+    if off.any():
+        row = _first(off)
+        raise ValueError(
+            f"target rows must each sum to 1 (a probability distribution); row {row} "
+            f"sums to {np.atleast_1d(sums)[row]:.6g}"
+        )
+    return y.astype(dtype)
+
+
+def cross_entropy(logits, target):
+    r"""Mean cross-entropy of softmax(logits) against ``target``.
+
+    .. math:: L = -\frac{1}{m} \sum_{n=1}^{m} \sum_{c=1}^{k} y_{nc} \log \operatorname{softmax}(z_n)_c
+
+    ``target`` is integer labels of shape ``(m,)`` or one probability row per
+    example, shape ``(m, k)`` (one-hot or soft).  A single example may be passed
+    as logits ``(k,)`` with an int label or a ``(k,)`` distribution.  Computed
+    through :func:`log_softmax`, so it stays finite for any finite logits.
+
+    >>> round(float(cross_entropy([[2.0, 0.0], [0.0, 2.0]], [0, 1])), 4)
+    0.1269
+    """
+    z, y = _logits_and_target(logits, target)
+    logp = log_softmax(z, axis=-1)
+    # 0 * log p is 0 even where p is 0 (a masked class): multiply only where y > 0.
+    terms = np.multiply(y, logp, where=y > 0, out=np.zeros_like(logp))
+    # Divide before adding, so a batch of huge (finite) losses cannot overflow the sum.
+    return np.sum(-terms.sum(axis=-1) / z.shape[0])[()]
+
+
+def cross_entropy_grad(logits, target):
+    r"""Gradient of :func:`cross_entropy` with respect to the logits.
+
+    .. math:: \frac{\partial L}{\partial z_{nc}} = \frac{\operatorname{softmax}(z_n)_c - y_{nc}}{m}
+
+    The division by the batch size ``m`` comes from the mean in the loss.
+    Returns an array with the shape of ``logits``.
+
+    >>> cross_entropy_grad([[0.0, 0.0]], [1])
+    array([[ 0.5, -0.5]])
+    """
+    z, y = _logits_and_target(logits, target)
+    grad = (softmax(z, axis=-1) - y) / z.shape[0]
+    return grad.reshape(np.shape(logits))
+
+
+# --------------------------------------------------------------------------- finite differences
+
+
+def _point(x):
+    arr = _as_float_array(x, "x").astype(np.float64)
+    if not np.isfinite(arr).all():
+        raise ValueError(f"x contains inf at index {_first(~np.isfinite(arr))}")
+    return arr
+
+
+def _check_eps(eps):
+    if not (np.isfinite(eps) and eps > 0):
+        raise ValueError(f"eps must be a positive finite step, got {eps}")
+
+
+def numerical_gradient(f, x, eps=1e-5):
+    r"""Central-difference gradient of a scalar function ``f`` at ``x`` (any shape).
+
+    .. math:: \frac{\partial f}{\partial x_i} \approx \frac{f(x + h e_i) - f(x - h e_i)}{2h}
+
+    Here :math:`h` is ``eps``.  The error is :math:`O(h^2)` from truncation plus
+    :math:`O(u/h)` from rounding (:math:`u \approx 10^{-16}` for float64), so
+    ``eps=1e-5`` is near the best balance for values of order 1.
+
+    >>> numerical_gradient(lambda v: float(np.sum(v**2)), [1.0, -2.0]).round(6)
+    array([ 2., -4.])
+    """
+    _check_eps(eps)
+    x = _point(x)
+    grad = np.empty_like(x)
+    for i in np.ndindex(x.shape):
+        step = np.zeros_like(x)
+        step[i] = eps
+        up, down = np.asarray(f(x + step)), np.asarray(f(x - step))
+        if up.shape != () or down.shape != ():
+            raise ValueError(f"f must return a scalar, got shape {up.shape}")
+        grad[i] = (up - down) / (2 * eps)
+    return grad
+
+
+def numerical_jacobian(f, x, eps=1e-5):
+    r"""Central-difference Jacobian of ``f`` at ``x``: shape ``f(x).shape + x.shape``.
+
+    .. math:: J_{ij} = \frac{\partial f_i}{\partial x_j} \approx \frac{f_i(x + h e_j) - f_i(x - h e_j)}{2h}
+
+    >>> numerical_jacobian(lambda v: 3 * v, [1.0, 2.0]).round(6)
+    array([[3., 0.],
+           [0., 3.]])
+    """
+    _check_eps(eps)
+    x = _point(x)
+    out_shape = np.shape(f(x))
+    jac = np.empty(out_shape + x.shape)
+    for j in np.ndindex(x.shape):
+        step = np.zeros_like(x)
+        step[j] = eps
+        jac[(...,) + j] = (np.asarray(f(x + step)) - np.asarray(f(x - step))) / (2 * eps)
+    return jac

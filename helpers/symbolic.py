@@ -1,0 +1,174 @@
+"""SymPy derivations: softmax, its Jacobian and cross-entropy as exact expressions.
+
+Two forms are offered.  For a fixed number of classes ``n`` the functions take
+a tuple of real symbols and return SymPy matrices, which SymPy can
+differentiate and simplify completely.  For a general ``n``,
+:func:`softmax_indexed` writes softmax with an indexed symbol and a ``Sum``.
+
+:func:`compare_with_numpy` closes the loop: it evaluates a SymPy result at
+numerical points and compares it with a NumPy implementation from
+:mod:`helpers.numerics`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import sympy as sp
+
+__all__ = [
+    "logit_symbols",
+    "softmax_expr",
+    "softmax_indexed",
+    "softmax_jacobian_expr",
+    "softmax_jacobian_closed_form",
+    "cross_entropy_expr",
+    "Agreement",
+    "compare_with_numpy",
+]
+
+
+def logit_symbols(k, name="z"):
+    """Real symbols ``z1, ..., zk`` for the logits of ``k`` classes.
+
+    >>> logit_symbols(3)
+    (z1, z2, z3)
+    """
+    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+        raise ValueError(f"k must be a positive int (the number of classes), got {k!r}")
+    return tuple(sp.symbols(f"{name}1:{k + 1}", real=True))
+
+
+def softmax_expr(xs):
+    r"""Softmax of the symbols (or expressions) ``xs`` as a column matrix: :math:`s_i = e^{z_i} / \sum_j e^{z_j}`.
+
+    >>> softmax_expr(logit_symbols(2))
+    Matrix([
+    [exp(z1)/(exp(z1) + exp(z2))],
+    [exp(z2)/(exp(z1) + exp(z2))]])
+    """
+    xs = tuple(xs)
+    total = sum(sp.exp(x) for x in xs)
+    return sp.Matrix([sp.exp(x) / total for x in xs])
+
+
+def softmax_indexed():
+    r"""Softmax for a general number of classes ``k``, with index symbols.
+
+    Returns ``(s_i, z, i, j, k)``: the expression
+    :math:`s_i = e^{z_i} / \sum_{j=1}^{k} e^{z_j}`, the indexed logits ``z``,
+    the free index ``i``, the summation index ``j`` and the symbol ``k``.
+
+    >>> s_i, z, i, j, k = softmax_indexed()
+    >>> s_i
+    exp(z[i])/Sum(exp(z[j]), (j, 1, k))
+    """
+    k = sp.Symbol("k", integer=True, positive=True)
+    i, j = sp.symbols("i j", integer=True, positive=True)
+    z = sp.IndexedBase("z", real=True)
+    return sp.exp(z[i]) / sp.Sum(sp.exp(z[j]), (j, 1, k)), z, i, j, k
+
+
+def softmax_jacobian_expr(xs):
+    r"""The Jacobian :math:`\partial s_i / \partial z_j` of softmax, differentiated by SymPy.
+
+    Entries are written back in terms of the softmax outputs where SymPy's
+    ``simplify`` finds it; compare with :func:`softmax_jacobian_closed_form`.
+
+    >>> J = softmax_jacobian_expr(logit_symbols(2))
+    >>> J.shape
+    (2, 2)
+    """
+    xs = tuple(xs)
+    return sp.simplify(softmax_expr(xs).jacobian(xs))
+
+
+def softmax_jacobian_closed_form(xs):
+    r"""The closed form :math:`J = \operatorname{diag}(s) - s s^\top` with :math:`s = \operatorname{softmax}(z)`.
+
+    >>> xs = logit_symbols(3)
+    >>> sp.simplify(softmax_jacobian_expr(xs) - softmax_jacobian_closed_form(xs))
+    Matrix([
+    [0, 0, 0],
+    [0, 0, 0],
+    [0, 0, 0]])
+    """
+    s = softmax_expr(xs)
+    return sp.diag(*s) - s * s.T
+
+
+def cross_entropy_expr(xs, ys):
+    r"""Cross-entropy :math:`-\sum_i y_i \log s_i` of softmax(``xs``) against targets ``ys``.
+
+    ``ys`` may be symbols (a general distribution) or numbers (a one-hot row).
+
+    >>> xs = logit_symbols(2)
+    >>> cross_entropy_expr(xs, (1, 0))  # one-hot: minus the log-probability of class 1
+    -log(exp(z1)/(exp(z1) + exp(z2)))
+    """
+    s = softmax_expr(xs)
+    if len(ys) != len(s):
+        raise ValueError(f"got {len(ys)} targets for {len(s)} logits: they must match")
+    return -sum(y * sp.log(p) for y, p in zip(ys, s))
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """Outcome of :func:`compare_with_numpy`; truthy when every point agreed."""
+
+    name: str
+    points: int
+    max_abs_error: float
+    tolerance: float
+
+    def __bool__(self):
+        return self.max_abs_error <= self.tolerance
+
+    def __repr__(self):
+        verdict = "agree" if self else "DISAGREE"
+        detail = f"< {self.tolerance:.0e}" if self else f"= {self.max_abs_error:.3g}"
+        return (
+            f"SymPy and NumPy {verdict} on {self.name} at {self.points} points "
+            f"(largest |difference| {detail})"
+        )
+
+
+def compare_with_numpy(expr, symbols, numpy_fn, points, *, tolerance=1e-12, exact=False, name=None):
+    """Evaluate ``expr`` and ``numpy_fn`` at each point and compare them.
+
+    ``expr`` is a SymPy expression or matrix in ``symbols``; ``numpy_fn`` takes a
+    1-D array of values for ``symbols`` and returns an array whose entries match
+    ``expr``'s entries in order.  With ``exact=False`` the expression is
+    lambdified into NumPy (fast; inherits float overflow); with ``exact=True``
+    it is evaluated with 30 significant digits by SymPy, a reference that no
+    float overflow can touch.  The comparison uses the absolute difference of
+    entries, suitable for quantities of order 1 such as probabilities.
+
+    >>> import helpers
+    >>> xs = logit_symbols(3)
+    >>> compare_with_numpy(softmax_expr(xs), xs, helpers.softmax, [[0, 1, 2], [1000, 0, -5]], exact=True)
+    SymPy and NumPy agree on softmax at 2 points (largest |difference| < 1e-12)
+    """
+    symbols = tuple(symbols)
+    points = np.atleast_2d(np.asarray(points, dtype=float))
+    if points.shape[1] != len(symbols):
+        raise ValueError(f"each point needs {len(symbols)} values, got shape {points.shape}")
+    fast = None if exact else sp.lambdify(symbols, expr, modules="numpy")
+    worst = 0.0
+    for point in points:
+        if exact:
+            values = sp.N(sp.sympify(expr).subs(dict(zip(symbols, map(sp.Float, point)))), 30)
+            reference = np.array(sp.Matrix([values]).evalf(30).tolist(), dtype=float).ravel()
+        else:
+            reference = np.ravel(np.asarray(fast(*point), dtype=float))
+        actual = np.ravel(np.asarray(numpy_fn(point), dtype=float))
+        if actual.shape != reference.shape:
+            raise ValueError(
+                f"numpy_fn returned {actual.size} values but the expression has {reference.size}"
+            )
+        difference = np.abs(actual - reference)
+        # NaN compares false with everything, so it must be caught before taking the maximum.
+        worst = max(worst, float(difference.max()) if np.isfinite(difference).all() else np.inf)
+    label = name or getattr(numpy_fn, "__name__", "the expression")
+    return Agreement(label, len(points), worst, tolerance)

@@ -1,0 +1,34 @@
+"""Shared fixtures: the repository root and one warning-free build of the book per test session."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+HTML = ROOT / "_build" / "html"
+
+
+@pytest.fixture(scope="session")
+def book_build():
+    """Build the site once, as `make book` does, and return the finished process.
+
+    `-W --keep-going` turns every warning into an error but still reports all of them; `-n` also warns about
+    every cross-reference that does not resolve.
+    """
+    jupyter_book = Path(sys.executable).with_name("jupyter-book")
+    return subprocess.run(
+        [str(jupyter_book), "build", str(ROOT), "-W", "-n", "--keep-going"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+
+
+@pytest.fixture(scope="session")
+def site(book_build):
+    """The folder of the built website; fails (not skips) the tests that need it if the build failed."""
+    if book_build.returncode != 0:
+        pytest.fail("the book did not build:\n" + book_build.stdout[-3000:] + book_build.stderr[-3000:])
+    return HTML

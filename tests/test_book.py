@@ -1,0 +1,51 @@
+"""The book builds with zero warnings, and the built pages hold what the sources promise."""
+
+import re
+
+import yaml
+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _toc_files():
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files = [toc["root"]]
+    for part in toc["parts"]:
+        files += [chapter["file"] for chapter in part["chapters"]]
+    return files
+
+
+def test_book_builds_without_a_single_warning(book_build):
+    log = book_build.stdout + book_build.stderr
+    warnings = [line for line in log.splitlines() if re.search(r"WARNING|ERROR", line)]
+    assert book_build.returncode == 0, log[-4000:]
+    assert warnings == []
+
+
+def test_every_toc_entry_has_a_page(site):
+    for name in _toc_files():
+        assert (site / f"{name}.html").is_file(), name
+
+
+def test_chapters_folder_and_toc_list_the_same_notebooks_in_the_same_order():
+    in_toc = [name for name in _toc_files() if name.startswith("chapters/")]
+    on_disk = sorted(f"chapters/{path.stem}" for path in (ROOT / "chapters").glob("*.ipynb"))
+    assert in_toc == on_disk
+
+
+def test_bibliography_lists_every_reference(site):
+    page = (site / "pages" / "bibliography.html").read_text()
+    keys = re.findall(r"^@\w+\{([^,]+),", (ROOT / "references.bib").read_text(), flags=re.M)
+    assert len(keys) >= 9
+    for key in keys:
+        assert f'id="id-{key}"' in page or f'id="{key}"' in page, key
+
+
+def test_solutions_are_folded_in_dropdowns(site):
+    page = (site / "chapters" / "01_softmax.html").read_text()
+    exercises = re.findall(r'class="[^"]*\bexercise\b', page)
+    solutions = re.findall(r'<details[^>]*class="[^"]*\bsolution\b', page)
+    assert len(exercises) >= 3
+    assert len(solutions) == len(exercises)

@@ -1,0 +1,115 @@
+"""Tests of helpers.symbolic: the SymPy derivations, and their agreement with helpers.numerics."""
+
+import numpy as np
+import pytest
+import sympy as sp
+
+import helpers
+from helpers import symbolic
+
+KS = [2, 3, 4]
+
+
+@pytest.mark.parametrize("k", KS)
+def test_softmax_expr_sums_to_one(k):
+    zs = symbolic.logit_symbols(k)
+    assert sp.simplify(sum(symbolic.softmax_expr(zs))) == 1
+
+
+@pytest.mark.parametrize("k", KS)
+def test_jacobian_matches_closed_form_diag_minus_outer(k):
+    zs = symbolic.logit_symbols(k)
+    difference = symbolic.softmax_jacobian_expr(zs) - symbolic.softmax_jacobian_closed_form(zs)
+    assert sp.simplify(difference) == sp.zeros(k, k)
+
+
+@pytest.mark.parametrize("k", KS)
+def test_jacobian_is_symmetric_and_rows_sum_to_zero(k):
+    zs = symbolic.logit_symbols(k)
+    J = symbolic.softmax_jacobian_expr(zs)
+    assert sp.simplify(J - J.T) == sp.zeros(k, k)
+    assert sp.simplify(J * sp.ones(k, 1)) == sp.zeros(k, 1)
+
+
+def test_cross_entropy_gradient_is_softmax_minus_target():
+    zs = symbolic.logit_symbols(3)
+    y1, y2 = sp.symbols("y1 y2", nonnegative=True)
+    ys = (y1, y2, 1 - y1 - y2)  # a general distribution over three classes
+    loss = symbolic.cross_entropy_expr(zs, ys)
+    grad = sp.Matrix([sp.diff(loss, zi) for zi in zs])
+    assert sp.simplify(grad - (symbolic.softmax_expr(zs) - sp.Matrix(ys))) == sp.zeros(3, 1)
+
+
+def test_general_k_softmax_is_positive_and_sums_to_one():
+    s_i, z, i, j, k = symbolic.softmax_indexed()
+    assert s_i.is_positive
+    total = sp.factor_terms(sp.Sum(s_i, (i, 1, k)))
+    assert total.xreplace({i: j}) == 1
+
+
+def test_general_k_softmax_ignores_a_common_shift():
+    s_i, z, i, j, k = symbolic.softmax_indexed()
+    c = sp.Symbol("c", real=True)
+    shifted = s_i.xreplace({z[i]: z[i] + c, z[j]: z[j] + c})
+    assert sp.simplify(sp.expand(shifted, power_exp=True) - s_i) == 0
+
+
+POINTS = np.random.default_rng(7).normal(scale=4.0, size=(6, 3))
+
+
+@pytest.mark.parametrize("exact", [False, True])
+def test_sympy_softmax_agrees_with_numpy(exact):
+    zs = symbolic.logit_symbols(3)
+    assert symbolic.compare_with_numpy(symbolic.softmax_expr(zs), zs, helpers.softmax, POINTS, exact=exact)
+
+
+def test_exact_evaluation_survives_overflow_where_lambdify_does_not():
+    zs = symbolic.logit_symbols(3)
+    huge = [[1000.0, 999.0, 0.0]]
+    assert symbolic.compare_with_numpy(symbolic.softmax_expr(zs), zs, helpers.softmax, huge, exact=True)
+    with np.errstate(over="ignore", invalid="ignore"):
+        fast = symbolic.compare_with_numpy(symbolic.softmax_expr(zs), zs, helpers.softmax, huge)
+    assert not fast  # the lambdified textbook formula computes inf / inf
+
+
+def test_sympy_jacobian_agrees_with_numpy():
+    zs = symbolic.logit_symbols(3)
+    agreement = symbolic.compare_with_numpy(
+        symbolic.softmax_jacobian_expr(zs), zs, helpers.softmax_jacobian, POINTS
+    )
+    assert agreement and agreement.points == len(POINTS)
+
+
+def test_comparison_detects_a_diagonal_only_jacobian():
+    zs = symbolic.logit_symbols(3)
+
+    def diagonal_only(x):
+        s = helpers.softmax(x)
+        return np.diag(s * (1 - s))
+
+    agreement = symbolic.compare_with_numpy(symbolic.softmax_jacobian_expr(zs), zs, diagonal_only, POINTS)
+    assert not agreement
+    assert "DISAGREE" in repr(agreement)
+
+
+def test_sympy_cross_entropy_agrees_with_numpy():
+    zs = symbolic.logit_symbols(3)
+    loss = symbolic.cross_entropy_expr(zs, (0, 1, 0))
+    assert symbolic.compare_with_numpy(loss, zs, lambda x: helpers.cross_entropy(x, 1), POINTS)
+
+
+@pytest.mark.parametrize("bad", [0, -1, 2.5, True, "3"])
+def test_logit_symbols_rejects_a_bad_count(bad):
+    with pytest.raises(ValueError, match="positive int"):
+        symbolic.logit_symbols(bad)
+
+
+def test_comparison_rejects_points_of_the_wrong_width():
+    zs = symbolic.logit_symbols(3)
+    with pytest.raises(ValueError, match="needs 3 values"):
+        symbolic.compare_with_numpy(symbolic.softmax_expr(zs), zs, helpers.softmax, [[1.0, 2.0]])
+
+
+def test_cross_entropy_expr_rejects_mismatched_targets():
+    with pytest.raises(ValueError, match="must match"):
+        symbolic.cross_entropy_expr(symbolic.logit_symbols(3), (1, 0))
