@@ -41,7 +41,7 @@ ATOL = 1e-8
 LOG_MAX = float(np.log(np.finfo(np.float64).max))
 
 PASS, FAIL = "✓", "✗"
-NOT_ATTEMPTED = "{name}: not attempted yet — fill in the function body and run this cell again"
+NOT_ATTEMPTED = ("{name}: not attempted yet", "  fill in the function body and run this cell again")
 _SHORT_TEXT = 100  # characters of an exception message worth showing in a notebook
 _PER_ROW = "reduce with axis=-1, keepdims=True so each row is normalised on its own"
 
@@ -90,6 +90,10 @@ class CheckResult:
 
 
 # --------------------------------------------------------------------------- core
+
+
+def _not_attempted(name):
+    return tuple(line.format(name=name) for line in NOT_ATTEMPTED)
 
 
 @dataclass(frozen=True)
@@ -289,7 +293,7 @@ def _evaluate(spec, fn):
     name, cases = spec.name, spec.make_cases()
     total = len(cases) + 1
     if fn is None or fn is Ellipsis:
-        return CheckResult(name, False, False, (NOT_ATTEMPTED.format(name=name),), None, 0, total)
+        return CheckResult(name, False, False, _not_attempted(name), None, 0, total)
     if not callable(fn):
         task, args = name.removeprefix("check_"), ", ".join(cases[0].arg_names)
         message = (
@@ -301,7 +305,7 @@ def _evaluate(spec, fn):
     for i, case in enumerate(cases):
         call = _call(fn, case.args)
         if i == 0 and _is_stub(call):
-            return CheckResult(name, False, False, (NOT_ATTEMPTED.format(name=name),), None, 0, total)
+            return CheckResult(name, False, False, _not_attempted(name), None, 0, total)
         failure = _check_call(call, case, spec)
         if failure:
             return _failure_result(name, case, failure, i, total)
@@ -558,8 +562,8 @@ def _expression_result(name, expr, reference):
 
     label = f"check_expression ({name})"
     if expr is None or expr is Ellipsis:
-        line = f"{label}: not attempted yet — replace the ... with your answer and run this cell again"
-        return CheckResult(label, False, False, (line,), None, 0, 1)
+        lines = (f"{label}: not attempted yet", "  replace the ... with your answer and run this cell again")
+        return CheckResult(label, False, False, lines, None, 0, 1)
     try:
         answer = sp.sympify(expr)
     except (sp.SympifyError, TypeError, ValueError) as exc:

@@ -20,7 +20,7 @@ import helpers
 from helpers import numerics
 from helpers.checks import CheckResult, check_softmax
 
-NOT_ATTEMPTED = "check_softmax: not attempted yet — fill in the function body and run this cell again\n"
+NOT_ATTEMPTED = "check_softmax: not attempted yet\n  fill in the function body and run this cell again\n"
 N_CHECKS = 7
 
 
