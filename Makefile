@@ -31,6 +31,11 @@ book: $(VENV)/.book
 test: $(VENV)/.test
 	$(BIN)/python -m pytest
 
+# The notebooks without their solutions, for handing out in class.
+student: $(VENV)/.book
+	$(BIN)/python tools/student_edition.py _build/student
+	@echo "Student notebooks written to $(CURDIR)/_build/student/"
+
 lab: $(VENV)/.book
 	$(BIN)/python -m pip install --quiet $(JUPYTERLAB)
 	$(BIN)/jupyter lab chapters

@@ -1,5 +1,10 @@
-"""Shared fixtures: the repository root and one warning-free build of the book per test session."""
+"""Shared fixtures: the repository root and one warning-free build of the book per test session.
 
+Set BOOK_HTML to the folder of an existing build to test that build instead of building again (handy while
+working on the browser tests; `make test` always builds).
+"""
+
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -27,8 +32,11 @@ def book_build():
 
 
 @pytest.fixture(scope="session")
-def site(book_build):
+def site(request):
     """The folder of the built website; fails (not skips) the tests that need it if the build failed."""
+    if os.environ.get("BOOK_HTML"):
+        return Path(os.environ["BOOK_HTML"])
+    book_build = request.getfixturevalue("book_build")
     if book_build.returncode != 0:
         pytest.fail("the book did not build:\n" + book_build.stdout[-3000:] + book_build.stderr[-3000:])
     return HTML

@@ -1,5 +1,6 @@
 """The book builds with zero warnings, and the built pages hold what the sources promise."""
 
+import json
 import re
 
 import yaml
@@ -49,3 +50,42 @@ def test_solutions_are_folded_in_dropdowns(site):
     solutions = re.findall(r'<details[^>]*class="[^"]*\bsolution\b', page)
     assert len(exercises) >= 3
     assert len(solutions) == len(exercises)
+
+
+def _chapters():
+    return sorted((ROOT / "chapters").glob("*.ipynb"))
+
+
+def _config():
+    return yaml.safe_load((ROOT / "_config.yml").read_text())
+
+
+def test_each_chapter_starts_with_a_colab_cell_that_installs_from_the_configured_repository():
+    repository = _config()["repository"]
+    expected = f"git+{repository['url']}@{repository['branch']}"
+    for path in _chapters():
+        first = json.loads(path.read_text())["cells"][0]
+        source = "".join(first["source"])
+        assert "remove-cell" in first["metadata"].get("tags", []), f"{path.name}: hide the Colab cell on the website"
+        assert 'if "google.colab" in sys.modules:' in source, f"{path.name}: the Colab cell must do nothing elsewhere"
+        assert expected in source, f"{path.name}: the Colab cell must install from {expected} (see _config.yml)"
+
+
+def test_binder_pins_a_python_version_that_the_package_supports():
+    version = (ROOT / "runtime.txt").read_text().strip()
+    assert re.fullmatch(r"python-3\.\d+", version)
+    minimum = re.search(r'requires-python = ">=3\.(\d+)"', (ROOT / "pyproject.toml").read_text()).group(1)
+    assert int(version.split(".")[1]) >= int(minimum)
+
+
+def test_instructors_guide_gives_a_time_for_every_chapter():
+    guide = (ROOT / "pages" / "instructors.md").read_text()
+    for path in _chapters():
+        title = next(
+            line[2:].strip()
+            for cell in json.loads(path.read_text())["cells"]
+            if cell["cell_type"] == "markdown"
+            for line in "".join(cell["source"]).splitlines()
+            if line.startswith("# ")
+        )
+        assert title in guide, f"pages/instructors.md has no time estimate for '{title}'"
