@@ -126,20 +126,34 @@ def softmax(x, axis=-1):
     return (e / e.sum(axis=axis, keepdims=True)).astype(arr.dtype, copy=False)
 
 
+def _shifted_and_log_total(arr, axis):
+    r"""Return ``(x - m, log sum_j exp(x_j - m))`` with ``m = max x``, computed in the working dtype.
+
+    One maximal term of the sum is exactly 1; it is left out and added back by ``log1p``, so a tiny
+    remainder (every other score far below the maximum) is not rounded away.  This is the
+    accurate algorithm of Blanchard, Higham and Higham (2021).
+    """
+    work = arr.astype(_work_dtype(arr.dtype), copy=False)
+    m = work.max(axis=axis, keepdims=True)
+    with np.errstate(over="ignore", under="ignore"):
+        shifted = work - m
+        e = np.exp(shifted)
+    np.put_along_axis(e, np.argmax(work, axis=axis, keepdims=True), 0, axis=axis)
+    return shifted, m, np.log1p(e.sum(axis=axis, keepdims=True))
+
+
 def logsumexp(x, axis=-1):
     r"""Stable :math:`\log \sum_j e^{x_j}` along ``axis`` (that axis is removed).
 
-    .. math:: \operatorname{LSE}(x) = m + \log \sum_j e^{x_j - m}, \qquad m = \max_j x_j
+    .. math:: \operatorname{LSE}(x) = m + \log\Bigl(1 + \sum_{j \ne j^*} e^{x_j - m}\Bigr),
+              \qquad m = x_{j^*} = \max_j x_j
 
     >>> float(logsumexp([1000.0, 1000.0]))  # 1000 + log 2, where the naive form overflows
     1000.6931471805599
     """
     arr, axis = _logits(x, axis)
-    work = arr.astype(_work_dtype(arr.dtype), copy=False)
-    m = work.max(axis=axis, keepdims=True)
-    with np.errstate(over="ignore", under="ignore"):
-        total = np.exp(work - m).sum(axis=axis, keepdims=True)
-    return np.squeeze(m + np.log(total), axis=axis).astype(arr.dtype, copy=False)[()]
+    _, m, log_total = _shifted_and_log_total(arr, axis)
+    return np.squeeze(m + log_total, axis=axis).astype(arr.dtype, copy=False)[()]
 
 
 def log_softmax(x, axis=-1):
@@ -154,12 +168,11 @@ def log_softmax(x, axis=-1):
     array([-1000.,     0.])
     """
     arr, axis = _logits(x, axis)
-    work = arr.astype(_work_dtype(arr.dtype), copy=False)
-    lse = np.expand_dims(np.asarray(logsumexp(work, axis=axis)), axis)
-    with np.errstate(over="ignore"):
-        out = work - lse
+    shifted, _, log_total = _shifted_and_log_total(arr, axis)
+    # (x - m) - log(...) rather than x - LSE(x): no cancellation between x and m when both are large.
+    out = shifted - log_total
     lowest = np.finfo(arr.dtype).min
-    return np.where(np.isneginf(work), -np.inf, np.maximum(out, lowest)).astype(arr.dtype)
+    return np.where(np.isneginf(arr), -np.inf, np.maximum(out, lowest)).astype(arr.dtype)
 
 
 def softmax_jacobian(x):
