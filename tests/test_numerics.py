@@ -800,3 +800,18 @@ def test_finite_differences_reject_a_nonpositive_or_nonfinite_step(numerical, ep
 def test_numerical_gradient_bad_input_raises_a_named_error(f, x, error, message):
     with pytest.raises(error, match=message):
         numerical_gradient(f, x)
+
+
+# --------------------------------------------------------------------------- accuracy of the log1p form
+
+
+@PROPERTY
+@given(st.integers(-1000, 1000), st.integers(40, 700))
+def test_log_softmax_of_the_top_score_keeps_a_tiny_remainder(a, gap):
+    # Integers keep a - gap exact.  log softmax of the top score is -log1p(exp(-gap)), about -exp(-gap),
+    # which a plain log(sum) rounds to 0.
+    expected = -np.log1p(np.exp(-float(gap)))
+    top = log_softmax(np.array([a, a - gap], dtype=float))[0]
+    assert expected != 0.0
+    assert top == pytest.approx(expected, rel=1e-12)
+    assert logsumexp(np.array([0.0, -gap])) == pytest.approx(-expected, rel=1e-12)
