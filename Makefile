@@ -29,6 +29,7 @@ book: $(VENV)/.book
 	@echo "Open $(CURDIR)/_build/html/index.html in a browser."
 
 test: $(VENV)/.test
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
 # The notebooks without their solutions, for handing out in class.

@@ -11,7 +11,10 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+# With --import-mode=importlib the tests folder is not on sys.path; the shared module book_layout lives there.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from book_layout import ROOT  # noqa: E402
+
 HTML = ROOT / "_build" / "html"
 
 

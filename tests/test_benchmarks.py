@@ -3,9 +3,8 @@
 import re
 import subprocess
 import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from book_layout import ROOT
 
 
 def test_softmax_benchmark_prints_speed_and_accuracy_ratios():

@@ -3,19 +3,7 @@
 import json
 import re
 
-import yaml
-
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def _toc_files():
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    files = [toc["root"]]
-    for part in toc["parts"]:
-        files += [chapter["file"] for chapter in part["chapters"]]
-    return files
+from book_layout import CHAPTER_NOTEBOOKS, CONFIG, ROOT, toc_pages
 
 
 def test_book_builds_without_a_single_warning(book_build):
@@ -26,13 +14,13 @@ def test_book_builds_without_a_single_warning(book_build):
 
 
 def test_every_toc_entry_has_a_page(site):
-    for name in _toc_files():
+    for name in toc_pages():
         assert (site / f"{name}.html").is_file(), name
 
 
 def test_chapters_folder_and_toc_list_the_same_notebooks_in_the_same_order():
-    in_toc = [name for name in _toc_files() if name.startswith("chapters/")]
-    on_disk = sorted(f"chapters/{path.stem}" for path in (ROOT / "chapters").glob("*.ipynb"))
+    in_toc = [name for name in toc_pages() if name.startswith("chapters/")]
+    on_disk = [f"chapters/{path.stem}" for path in CHAPTER_NOTEBOOKS]
     assert in_toc == on_disk
 
 
@@ -54,18 +42,10 @@ def test_solutions_are_folded_in_dropdowns(site):
     assert len(solutions) == len(exercises)
 
 
-def _chapters():
-    return sorted((ROOT / "chapters").glob("*.ipynb"))
-
-
-def _config():
-    return yaml.safe_load((ROOT / "_config.yml").read_text())
-
-
 def test_each_chapter_starts_with_a_colab_cell_that_installs_from_the_configured_repository():
-    repository = _config()["repository"]
+    repository = CONFIG["repository"]
     expected = f"git+{repository['url']}@{repository['branch']}"
-    for path in _chapters():
+    for path in CHAPTER_NOTEBOOKS:
         first = json.loads(path.read_text())["cells"][0]
         source = "".join(first["source"])
         assert "remove-cell" in first["metadata"].get("tags", []), f"{path.name}: hide the Colab cell on the website"
@@ -82,7 +62,7 @@ def test_binder_pins_a_python_version_that_the_package_supports():
 
 def test_instructors_guide_gives_a_time_for_every_chapter():
     guide = (ROOT / "pages" / "instructors.md").read_text()
-    for path in _chapters():
+    for path in CHAPTER_NOTEBOOKS:
         title = next(
             line[2:].strip()
             for cell in json.loads(path.read_text())["cells"]

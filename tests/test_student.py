@@ -3,17 +3,14 @@
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import nbformat
 import pytest
+from book_layout import CHAPTER_NOTEBOOKS, ROOT
 from nbclient import NotebookClient
 
-ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
 from student_edition import SOLUTION_TAG, write_student_edition  # noqa: E402
-
-CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +24,7 @@ def _source(cell):
     return cell.source if isinstance(cell.source, str) else "".join(cell.source)
 
 
-@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("chapter", CHAPTER_NOTEBOOKS, ids=lambda p: p.stem)
 def test_student_notebook_has_every_exercise_and_no_solution(chapter, student_dir):
     teacher = nbformat.read(chapter, as_version=4)
     student = nbformat.read(student_dir / chapter.name, as_version=4)
@@ -40,7 +37,7 @@ def test_student_notebook_has_every_exercise_and_no_solution(chapter, student_di
         assert cell.cell_type != "code" or (cell.outputs == [] and cell.execution_count is None)
 
 
-@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("chapter", CHAPTER_NOTEBOOKS, ids=lambda p: p.stem)
 def test_student_notebook_runs_and_every_self_check_says_not_attempted(chapter, student_dir):
     notebook = nbformat.read(student_dir / chapter.name, as_version=4)
     resources = {"metadata": {"path": str(student_dir)}}

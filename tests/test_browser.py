@@ -1,0 +1,314 @@
+"""The built website, as a reader's browser sees it: offline, free of errors, with rendered math, working sliders,
+launch buttons that open the configured repository, and chapter pages light enough to load on a weak connection.
+
+The site is served from 127.0.0.1 and opened in Debian's Chromium through Playwright (which never downloads a
+browser of its own). Full-page screenshots land in _build/screenshots/ for a human to look at.
+"""
+
+import functools
+import http.server
+import json
+import re
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+from book_layout import CONFIG, ROOT, toc_pages
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+from playwright.sync_api import sync_playwright
+
+SCREENSHOTS = ROOT / "_build" / "screenshots"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+# Schemes whose requests never touch the network.
+LOCAL_SCHEMES = {"data", "blob", "about"}
+RAW_TEX = ["$$", "\\frac", "\\sum", "\\(", "\\begin"]
+PAGE_WEIGHT_LIMIT = 2_000_000
+
+
+PAGES = toc_pages()
+CHAPTER_PAGES = [page for page in PAGES if page.startswith("chapters/")]
+
+
+def _screenshot_path(name):
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOTS / f"{name.replace('/', '_')}.png"
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="session")
+def site_url(site):
+    """The built site served over HTTP from a free port on 127.0.0.1, for the whole session."""
+    handler = functools.partial(_QuietHandler, directory=str(site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+    thread.join()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Debian Chromium for the session; fails (not skips) if it is not installed."""
+    if not CHROMIUM.exists():
+        pytest.fail(
+            f"the browser tests need Debian's Chromium at {CHROMIUM}: install it with `apt-get install chromium` "
+            "(.ci/run does this)"
+        )
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@dataclass
+class LoadedPage:
+    """A page opened in a fresh browser context, with everything noticed while it loaded."""
+
+    page: object
+    url: str
+    outside_requests: list = field(default_factory=list)
+    console_errors: list = field(default_factory=list)
+    page_errors: list = field(default_factory=list)
+    responses: list = field(default_factory=list)
+
+
+@pytest.fixture
+def open_page(browser, site_url):
+    """Open a book page (e.g. "pages/intro") in its own context and wait until the network is idle.
+
+    Every request is routed: one bound for any host but this machine is recorded and aborted, so the test both
+    sees it and never leaves the machine.
+    """
+    contexts = []
+
+    def open_(name):
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        contexts.append(context)
+        page = context.new_page()
+        loaded = LoadedPage(page=page, url=f"{site_url}/{name}.html")
+
+        def route(route):
+            url = urlsplit(route.request.url)
+            if url.scheme in LOCAL_SCHEMES or url.hostname in LOCAL_HOSTS:
+                route.continue_()
+            else:
+                loaded.outside_requests.append(route.request.url)
+                route.abort()
+
+        def console(message):
+            if message.type == "error":
+                where = f"{message.location.get('url')}:{message.location.get('lineNumber')}"
+                loaded.console_errors.append(f"{message.text} (at {where})")
+
+        page.route("**/*", route)
+        page.on("console", console)
+        page.on("pageerror", lambda error: loaded.page_errors.append(str(error)))
+        page.on("response", lambda response: loaded.responses.append(response))
+        response = page.goto(loaded.url, wait_until="networkidle")
+        if response is None or not response.ok:
+            pytest.fail(f"{name}.html is not in the build (HTTP {response and response.status}): is the build stale?")
+        return loaded
+
+    yield open_
+    for context in contexts:
+        context.close()
+
+
+def _math_count(site, name):
+    """How many formulas the page's HTML holds (Sphinx marks each with class "math")."""
+    html = (site / f"{name}.html").read_text()
+    return len(re.findall(r'<(?:span|div)\s+class="math\b', html))
+
+
+def _wait_for_mathjax(page, formulas):
+    try:
+        page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise", timeout=10_000)
+    except PlaywrightTimeoutError:
+        pytest.fail(f"the page has {formulas} formulas but MathJax never started")
+    page.evaluate("() => MathJax.startup.promise.then(() => true)")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Every page
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_page_makes_no_request_off_this_machine(open_page, name):
+    loaded = open_page(name)
+    assert loaded.outside_requests == [], "requests to other hosts:\n" + "\n".join(loaded.outside_requests)
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_page_logs_no_console_error_and_throws_no_javascript_error(open_page, name):
+    loaded = open_page(name)
+    errors = [f"console: {text}" for text in loaded.console_errors]
+    errors += [f"uncaught: {text}" for text in loaded.page_errors]
+    assert errors == [], "errors while loading:\n" + "\n".join(errors)
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_page_renders_every_formula_and_shows_no_raw_tex(open_page, site, name):
+    loaded = open_page(name)
+    page = loaded.page
+    formulas = _math_count(site, name)
+    if formulas:
+        _wait_for_mathjax(page, formulas)
+    # Saved before asserting, so a failure leaves a picture of what the reader would see.
+    page.screenshot(path=_screenshot_path(name), full_page=True)
+
+    unrendered = page.eval_on_selector_all(
+        "article .math", "nodes => nodes.filter(n => !n.querySelector('mjx-container')).map(n => n.textContent)"
+    )
+    assert unrendered == [], f"{len(unrendered)} of {formulas} formulas not rendered by MathJax: {unrendered[:5]}"
+    assert page.locator("article mjx-container").count() >= formulas
+    tex_errors = page.locator("article mjx-merror").all_inner_texts()
+    assert tex_errors == [], f"MathJax could not parse: {tex_errors}"
+
+    text = page.locator("article.bd-article").inner_text()
+    raw = {token: text[max(0, i - 60): i + 60] for token in RAW_TEX if (i := text.find(token)) >= 0}
+    assert raw == {}, f"raw TeX in the visible text (token: context): {raw}"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Chapter pages
+
+
+def test_the_chapters_hold_at_least_one_slider(site):
+    sliders = sum((site / f"{name}.html").read_text().count('class="book-slider"') for name in CHAPTER_PAGES)
+    assert sliders >= 1, "the book promises sliders, but no chapter page has a div.book-slider"
+
+
+@dataclass
+class SliderView:
+    """What the reader sees of one slider: its position, the label, and which states are visible."""
+
+    value: int
+    label: str
+    visible_states: list
+    content: str
+
+
+def _look_at(slider):
+    states = slider.locator(".book-slider-state")
+    visible = [k for k in range(states.count()) if states.nth(k).is_visible()]
+    return SliderView(
+        value=int(slider.locator('input[type="range"]').input_value()),
+        label=slider.locator("output").inner_text(),
+        visible_states=visible,
+        content=states.nth(visible[0]).inner_html() if len(visible) == 1 else "",
+    )
+
+
+def _moves(value, lowest, highest):
+    """Key presses that each change the slider: one step, then both ends (the nearer-changing end first)."""
+    step = ("ArrowRight", value + 1) if value < highest else ("ArrowLeft", value - 1)
+    ends = [("Home", lowest), ("End", highest)]
+    if step[1] == lowest:
+        ends.reverse()
+    return [step, *ends]
+
+
+@pytest.mark.parametrize("name", CHAPTER_PAGES)
+def test_every_slider_shows_the_state_its_position_selects(open_page, name):
+    page = open_page(name).page
+    sliders = page.locator("div.book-slider")
+    for n in range(sliders.count()):
+        slider = sliders.nth(n)
+        position = slider.locator('input[type="range"]')
+        lowest, highest = int(position.get_attribute("min")), int(position.get_attribute("max"))
+        before = _look_at(slider)
+        assert before.visible_states == [before.value], f"slider {n + 1} before moving: {before.visible_states}"
+
+        for key, expected in _moves(before.value, lowest, highest):
+            position.focus()
+            page.keyboard.press(key)
+            after = _look_at(slider)
+            where = f"slider {n + 1} after {key} (from {before.value})"
+            assert after.value == expected, where
+            assert after.visible_states == [expected], f"{where}: visible states {after.visible_states}"
+            assert after.content != before.content, f"{where}: the visible state did not change"
+            assert after.label != before.label, f"{where}: the label stayed {before.label!r}"
+            before = after
+        slider.screenshot(path=_screenshot_path(f"{name}_slider{n + 1}_moved"))
+
+
+def _repository():
+    """(owner, name, branch) of the repository in _config.yml."""
+    repository = CONFIG["repository"]
+    owner, name = urlsplit(repository["url"]).path.strip("/").removesuffix(".git").split("/")[:2]
+    return owner, name, repository["branch"]
+
+
+def _notebook_path(name):
+    """The chapter's notebook, relative to the repository root (the book may live in a subfolder)."""
+    book_folder = (CONFIG["repository"].get("path_to_book") or "").strip("/")
+    return f"{book_folder}/{name}.ipynb".lstrip("/")
+
+
+def _link_to(page, prefix):
+    hrefs = page.eval_on_selector_all("a[href]", "links => links.map(a => a.getAttribute('href'))")
+    matching = [href for href in hrefs if href.startswith(prefix)]
+    assert len(matching) == 1, f"expected one link starting with {prefix}, found {matching}"
+    return matching[0]
+
+
+@pytest.mark.parametrize("name", CHAPTER_PAGES)
+def test_launch_buttons_open_the_chapter_from_the_configured_repository(open_page, name):
+    page = open_page(name).page
+    owner, repo, branch = _repository()
+    binderhub_url = CONFIG["launch_buttons"]["binderhub_url"].rstrip("/")
+    colab_url = CONFIG["launch_buttons"]["colab_url"].rstrip("/")
+    notebook = _notebook_path(name)
+
+    assert _link_to(page, binderhub_url) == f"{binderhub_url}/v2/gh/{owner}/{repo}/{branch}?urlpath=lab/tree/{notebook}"
+    assert _link_to(page, colab_url) == f"{colab_url}/github/{owner}/{repo}/blob/{branch}/{notebook}"
+
+
+@pytest.mark.parametrize("name", CHAPTER_PAGES)
+def test_download_button_serves_the_chapter_notebook(open_page, site, site_url, name):
+    page = open_page(name).page
+    # a.href is the resolved, absolute URL.
+    local = [
+        href
+        for href in page.eval_on_selector_all('a[href$=".ipynb"]', "links => links.map(a => a.href)")
+        if href.startswith(site_url + "/")
+    ]
+    assert len(local) == 1, f"expected one download link to this chapter's .ipynb, found {local}"
+    path = site / unquote(urlsplit(local[0]).path).lstrip("/")
+    assert path.name == f"{Path(name).name}.ipynb"
+    assert path.is_file(), f"{local[0]} points to {path}, which is not in the build"
+    notebook = json.loads(path.read_text())
+    assert isinstance(notebook.get("cells"), list) and notebook["cells"], f"{path} is not a notebook with cells"
+
+
+@pytest.mark.parametrize("name", CHAPTER_PAGES)
+def test_chapter_page_and_what_it_alone_loads_weigh_under_2_mb(open_page, name):
+    """Shared theme assets under /_static/ are cached after the first page, so only the rest counts."""
+    loaded = open_page(name)
+    sizes = {
+        response.url: len(response.body())
+        for response in loaded.responses
+        if not urlsplit(response.url).path.startswith("/_static/") and response.ok
+    }
+    total = sum(sizes.values())
+    assert loaded.url in sizes, "the page's own HTML was not measured"
+    assert total < PAGE_WEIGHT_LIMIT, f"{name} weighs {total:,} bytes (limit {PAGE_WEIGHT_LIMIT:,}): {sizes}"
