@@ -38,7 +38,7 @@ student: $(VENV)/.book
 	@echo "Student notebooks written to $(CURDIR)/_build/student/"
 
 lab: $(VENV)/.book
-	$(BIN)/python -m pip install --quiet $(JUPYTERLAB)
+	$(BIN)/python -m pip install --quiet -c constraints.txt $(JUPYTERLAB)
 	$(BIN)/jupyter lab chapters
 
 # Regenerate the full pin list after changing a version in requirements*.txt.
