@@ -1,7 +1,8 @@
 # Two commands do all the set-up on a fresh machine:
 #   make book   build the website into _build/html (creates .venv and installs what the book needs)
 #   make test   run every test: helpers, notebooks (strict nbval), warning-free build, browser tests
-# Also: make lab (JupyterLab on the notebooks), make student (student edition), make clean.
+# Also: make lab (JupyterLab on the notebooks), make notebooks (re-run and save the chapters after an edit),
+# make student (student edition), make constraints (re-pin everything), make clean.
 
 PYTHON ?= python3
 VENV   := .venv
@@ -9,7 +10,7 @@ BIN    := $(VENV)/bin
 # JupyterLab is only for `make lab`, so it is not in requirements.txt (Binder brings its own).
 JUPYTERLAB := jupyterlab==4.6.6
 
-.PHONY: book test lab student constraints clean
+.PHONY: book test lab notebooks student constraints clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +32,10 @@ book: $(VENV)/.book
 test: $(VENV)/.test
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
+
+# Re-run every chapter in a fresh kernel and save its outputs (after editing a chapter; nbval compares them).
+notebooks: $(VENV)/.book
+	$(BIN)/python tools/execute_notebooks.py
 
 # The notebooks without their solutions, for handing out in class.
 student: $(VENV)/.book

@@ -126,11 +126,12 @@ class Agreement:
         return self.max_abs_error <= self.tolerance
 
     def __repr__(self):
-        verdict = "agree" if self else "DISAGREE"
-        detail = f"< {self.tolerance:.0e}" if self else f"= {self.max_abs_error:.3g}"
+        if self:
+            bound = f"every |difference| < {self.tolerance:.0e}"
+            return f"SymPy and NumPy agree on {self.name} at {self.points} points ({bound})"
         return (
-            f"SymPy and NumPy {verdict} on {self.name} at {self.points} points "
-            f"(largest |difference| {detail})"
+            f"SymPy and NumPy DISAGREE on {self.name}: largest |difference| {self.max_abs_error:.3g} "
+            f"over {self.points} points"
         )
 
 
@@ -148,7 +149,7 @@ def compare_with_numpy(expr, symbols, numpy_fn, points, *, tolerance=1e-12, exac
     >>> import helpers
     >>> xs = logit_symbols(3)
     >>> compare_with_numpy(softmax_expr(xs), xs, helpers.softmax, [[0, 1, 2], [1000, 0, -5]], exact=True)
-    SymPy and NumPy agree on softmax at 2 points (largest |difference| < 1e-12)
+    SymPy and NumPy agree on softmax at 2 points (every |difference| < 1e-12)
     """
     symbols = tuple(symbols)
     points = np.atleast_2d(np.asarray(points, dtype=float))

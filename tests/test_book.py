@@ -71,3 +71,17 @@ def test_instructors_guide_gives_a_time_for_every_chapter():
             if line.startswith("# ")
         )
         assert title in guide, f"pages/instructors.md has no time estimate for '{title}'"
+
+
+def test_chapters_are_saved_clean_run_in_order_with_no_errors_warnings_or_widget_state():
+    for path in CHAPTER_NOTEBOOKS:
+        notebook = json.loads(path.read_text())
+        # Widget state is not compared by nbval, so it could go stale: notebooks must not carry it.
+        assert "widgets" not in notebook["metadata"], f"{path.name}: strip the saved widget state"
+        code = [cell for cell in notebook["cells"] if cell["cell_type"] == "code" and "".join(cell["source"]).strip()]
+        counts = [cell["execution_count"] for cell in code]
+        assert counts == list(range(1, len(code) + 1)), f"{path.name}: restart the kernel, run all, save"
+        for cell in code:
+            for output in cell["outputs"]:
+                assert output["output_type"] != "error", f"{path.name}: a cell stores an error"
+                assert output.get("name") != "stderr", f"{path.name}: a cell shows stderr to the reader"
