@@ -1,4 +1,4 @@
-"""Shared fixtures: the repository root and one warning-free build of the book per test session.
+"""Shared fixtures: one warning-free build of the book per test session, and one headless Chromium.
 
 Set BOOK_HTML to the folder of an existing build to test that build instead of building again (handy while
 working on the browser tests; `make test` always builds).
@@ -10,12 +10,23 @@ import sys
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import sync_playwright
 
 # With --import-mode=importlib the tests folder is not on sys.path; the shared module book_layout lives there.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from book_layout import ROOT  # noqa: E402
 
 HTML = ROOT / "_build" / "html"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 
 
 @pytest.fixture(scope="session")
@@ -43,3 +54,17 @@ def site(request):
     if book_build.returncode != 0:
         pytest.fail("the book did not build:\n" + book_build.stdout[-3000:] + book_build.stderr[-3000:])
     return HTML
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Debian Chromium for the session; fails (not skips) if it is not installed."""
+    if not CHROMIUM.exists():
+        pytest.fail(
+            f"the browser tests need Debian's Chromium at {CHROMIUM}: install it with `apt-get install chromium` "
+            "(.ci/run does this)"
+        )
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()

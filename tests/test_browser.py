@@ -17,19 +17,8 @@ from urllib.parse import unquote, urlsplit
 import pytest
 from book_layout import CONFIG, ROOT, toc_pages
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
-from playwright.sync_api import sync_playwright
 
 SCREENSHOTS = ROOT / "_build" / "screenshots"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 # Schemes whose requests never touch the network.
 LOCAL_SCHEMES = {"data", "blob", "about"}
@@ -63,20 +52,6 @@ def site_url(site):
     server.shutdown()
     server.server_close()
     thread.join()
-
-
-@pytest.fixture(scope="session")
-def browser():
-    """One headless Debian Chromium for the session; fails (not skips) if it is not installed."""
-    if not CHROMIUM.exists():
-        pytest.fail(
-            f"the browser tests need Debian's Chromium at {CHROMIUM}: install it with `apt-get install chromium` "
-            "(.ci/run does this)"
-        )
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @dataclass

@@ -1,0 +1,88 @@
+"""In a live kernel every slider is an ipywidgets control that recomputes what it shows.
+
+JupyterLab is started on 127.0.0.1 with a copy of each chapter, Chromium (driven by Playwright) runs all cells, and
+every slider is moved: the picture it shows must be recomputed for the new value.
+"""
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+from book_layout import CHAPTER_NOTEBOOKS, ROOT
+
+START_TIMEOUT = 90  # seconds for JupyterLab to answer
+RUN_TIMEOUT_MS = 180_000  # for a chapter's cells to run in the kernel
+
+
+def _free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def lab_url(tmp_path_factory):
+    """A JupyterLab server over a copy of the chapters; no token, no announcements, no update checks."""
+    root = tmp_path_factory.mktemp("lab")
+    for path in CHAPTER_NOTEBOOKS:
+        shutil.copy(path, root / path.name)
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "jupyterlab", "--allow-root", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
+         "--IdentityProvider.token=", "--ServerApp.password=", f"--ServerApp.root_dir={root}",
+         "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=root,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + START_TIMEOUT
+    while True:
+        try:
+            urllib.request.urlopen(f"{url}/api", timeout=2)
+            break
+        except OSError:
+            if time.monotonic() > deadline or server.poll() is not None:
+                server.kill()
+                pytest.fail("JupyterLab did not start")
+            time.sleep(0.5)
+    yield url
+    server.terminate()
+    server.wait(timeout=30)
+
+
+@pytest.mark.parametrize("chapter", CHAPTER_NOTEBOOKS, ids=lambda p: p.stem)
+def test_live_sliders_recompute_their_picture(chapter, lab_url, browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    try:
+        page.goto(f"{lab_url}/lab/tree/{chapter.name}")
+        page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
+        page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
+        page.get_by_role("menuitem", name="Run", exact=True).click()
+        page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+        sliders = page.locator(".jp-OutputArea-output .widget-vbox")
+        sliders.first.wait_for(timeout=RUN_TIMEOUT_MS)
+        for k in range(sliders.count()):
+            view = sliders.nth(k)
+            view.scroll_into_view_if_needed()
+            before = view.locator("img").first.get_attribute("src")
+            view.locator(".noUi-handle").first.click()
+            page.keyboard.press("ArrowRight")
+            # The HTML widget replaces its contents, so look the picture up afresh each time.
+            page.wait_for_function(
+                "([box, old]) => box.querySelector('img').getAttribute('src') !== old",
+                arg=[view.element_handle(), before],
+                timeout=60_000,
+            )
+            view.screenshot(path=str(_screenshot(chapter, k)))
+    finally:
+        context.close()
+
+
+def _screenshot(chapter, k):
+    folder = ROOT / "_build" / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"live_{chapter.stem}_slider{k + 1}.png"
