@@ -59,8 +59,10 @@ def _logits(x, axis=-1, name="x"):
     arr = _as_float_array(x, name)
     if arr.ndim == 0:
         raise ValueError(f"{name} is a scalar: softmax needs at least one axis of scores")
-    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)) or not -arr.ndim <= axis < arr.ndim:
-        raise ValueError(f"axis {axis!r} is out of range for {name} with shape {arr.shape}")
+    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
+        raise TypeError(f"axis must be an int (the class axis), got {axis!r}")
+    if not -arr.ndim <= axis < arr.ndim:
+        raise ValueError(f"axis {axis} is out of range for {name} with shape {arr.shape}")
     axis = int(axis) % arr.ndim
     if np.isposinf(arr).any():
         raise ValueError(
