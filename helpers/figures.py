@@ -33,6 +33,7 @@ __all__ = [
     "new_figure",
     "probability_bars",
     "scores_and_probabilities",
+    "scores_and_probabilities_alt",
     "show",
     "slider",
     "FigureOutput",
@@ -96,6 +97,22 @@ def scores_and_probabilities(z, labels, temperature=1.0):
     probability_bars(right, softmax(np.asarray(z, dtype=float) / temperature), labels)
     right.set_title("softmax$(z)$" if temperature == 1 else f"softmax$(z / T)$, $T = {temperature:g}$")
     return fig
+
+
+def scores_and_probabilities_alt(z, labels, temperature=1.0):
+    """Alt text for :func:`scores_and_probabilities`, computed from the same numbers.
+
+    >>> scores_and_probabilities_alt([2.0, 1.0, -1.0], ["cat", "dog", "fox"])
+    'Bar charts of the logits (cat 2, dog 1, fox -1) and of their softmax (cat 0.705, dog 0.259, fox 0.035)'
+    """
+    from helpers.numerics import softmax
+
+    z = np.asarray(z, dtype=float)
+    probabilities = softmax(z / temperature)
+    scores = ", ".join(f"{label} {value:g}" for label, value in zip(labels, z))
+    shares = ", ".join(f"{label} {value:.3f}" for label, value in zip(labels, probabilities))
+    which = "their softmax" if temperature == 1 else f"their softmax at temperature T = {temperature:g}"
+    return f"Bar charts of the logits ({scores}) and of {which} ({shares})"
 
 
 def _png_base64(fig):

@@ -131,3 +131,15 @@ def test_callable_alt_text_is_used_verbatim():
 def test_slider_rejects_bad_arguments(render, values, message):
     with pytest.raises(ValueError, match=message):
         figures.slider(render, values, name="v", alt="a")
+
+
+@pytest.mark.parametrize("temperature", [0.5, 1.0, 3.0])
+def test_alt_text_states_the_numbers_the_figure_draws(temperature):
+    z, labels = [2.0, 1.0, -1.0], ["cat", "dog", "fox"]
+    fig = figures.scores_and_probabilities(z, labels, temperature=temperature)
+    alt = figures.scores_and_probabilities_alt(z, labels, temperature=temperature)
+    left, right = fig.axes
+    scores, shares = re.findall(r"\(([^)]*)\)", alt)[-2:]
+    assert [float(part.split()[1]) for part in scores.split(", ")] == [bar.get_height() for bar in left.patches]
+    drawn = [bar.get_height() for bar in right.patches]
+    assert np.allclose([float(part.split()[1]) for part in shares.split(", ")], drawn, atol=5e-4)
