@@ -129,7 +129,7 @@ def softmax(x, axis=-1):
 
 
 def _shifted_and_log_total(arr, axis):
-    r"""Return ``(x - m, log sum_j exp(x_j - m))`` with ``m = max x``, computed in the working dtype.
+    r"""Return ``(x - m, m, log sum_j exp(x_j - m))`` with ``m = max x``, in the working dtype (keepdims).
 
     One maximal term of the sum is exactly 1; it is left out and added back by ``log1p``, so a tiny
     remainder (every other score far below the maximum) is not rounded away.  This is the

@@ -7,6 +7,8 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
 CHAPTER_NOTEBOOKS = sorted((ROOT / "chapters").glob("*.ipynb"))
+# Where the browser tests leave their screenshots for a person to look at.
+SCREENSHOTS = ROOT / "_build" / "screenshots"
 
 
 def toc_pages():

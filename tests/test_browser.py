@@ -15,10 +15,9 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
-from book_layout import CONFIG, ROOT, toc_pages
+from book_layout import CONFIG, SCREENSHOTS, toc_pages
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-SCREENSHOTS = ROOT / "_build" / "screenshots"
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 # Schemes whose requests never touch the network.
 LOCAL_SCHEMES = {"data", "blob", "about"}

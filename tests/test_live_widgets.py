@@ -4,6 +4,7 @@ JupyterLab is started on 127.0.0.1 with a copy of each chapter, Chromium (driven
 every slider is moved: the picture it shows must be recomputed for the new value.
 """
 
+import os
 import shutil
 import socket
 import subprocess
@@ -12,7 +13,7 @@ import time
 import urllib.request
 
 import pytest
-from book_layout import CHAPTER_NOTEBOOKS, ROOT
+from book_layout import CHAPTER_NOTEBOOKS, SCREENSHOTS
 
 START_TIMEOUT = 90  # seconds for JupyterLab to answer
 RUN_TIMEOUT_MS = 180_000  # for a chapter's cells to run in the kernel
@@ -26,16 +27,23 @@ def _free_port():
 
 @pytest.fixture(scope="module")
 def lab_url(tmp_path_factory):
-    """A JupyterLab server over a copy of the chapters; no token, no announcements, no update checks."""
+    """A JupyterLab server over a copy of the chapters; no token, no announcements, no update checks.
+
+    Settings, workspaces and config live in a fresh folder, so nothing a person's own JupyterLab saved (an open
+    tab, a dialog to restore) can change what the test sees.
+    """
     root = tmp_path_factory.mktemp("lab")
+    state = tmp_path_factory.mktemp("lab-state")
     for path in CHAPTER_NOTEBOOKS:
         shutil.copy(path, root / path.name)
     port = _free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "jupyterlab", "--allow-root", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
          "--IdentityProvider.token=", "--ServerApp.password=", f"--ServerApp.root_dir={root}",
-         "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
+         "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+         f"--LabApp.workspaces_dir={state / 'workspaces'}", f"--LabApp.user_settings_dir={state / 'settings'}"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=root,
+        env={**os.environ, "JUPYTER_CONFIG_DIR": str(state / "config"), "JUPYTER_RUNTIME_DIR": str(state / "runtime")},
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + START_TIMEOUT
@@ -60,7 +68,8 @@ def test_live_sliders_recompute_their_picture(chapter, lab_url, browser):
     try:
         page.goto(f"{lab_url}/lab/tree/{chapter.name}")
         page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
-        page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
+        # Run All before the kernel is connected silently runs nothing, so wait for the status bar to say Idle.
+        page.get_by_text("Python 3 (ipykernel) | Idle").wait_for(timeout=60_000)
         page.get_by_role("menuitem", name="Run", exact=True).click()
         page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
         sliders = page.locator(".jp-OutputArea-output .widget-vbox")
@@ -78,11 +87,14 @@ def test_live_sliders_recompute_their_picture(chapter, lab_url, browser):
                 timeout=60_000,
             )
             view.screenshot(path=str(_screenshot(chapter, k)))
+    except Exception:
+        page.screenshot(path=str(_screenshot(chapter, "failed")))  # what JupyterLab showed, for diagnosis
+        raise
     finally:
         context.close()
 
 
 def _screenshot(chapter, k):
-    folder = ROOT / "_build" / "screenshots"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder / f"live_{chapter.stem}_slider{k + 1}.png"
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    suffix = f"slider{k + 1}" if isinstance(k, int) else k
+    return SCREENSHOTS / f"live_{chapter.stem}_{suffix}.png"
