@@ -1,0 +1,33 @@
+"""Figures and sliders that work both in a live kernel and on the static website.
+
+Every figure in the book goes through :func:`show`, and every slider through
+:func:`slider`.  Both return small objects whose rich display carries
+
+* ``text/html``: the picture as an embedded PNG with alt text (and, for a slider,
+  every precomputed state plus a few lines of inline JavaScript that swaps them),
+  which is what the website shows: it needs no kernel and no other host;
+* ``text/plain``: the alt text, which is what nbval compares and a screen reader reads;
+* for a slider in a live kernel, also an ipywidgets control that recomputes the
+  figure for the chosen value (the book's configuration drops this MIME type, so
+  the website always uses the static version).
+
+Figures use a white background (readable in dark mode) and the Okabe-Ito
+colour-blind-safe palette.  Figures are ``matplotlib.figure.Figure`` objects,
+not pyplot ones, so nothing is displayed or kept alive behind the reader's back.
+"""
+
+from helpers.figures._core import PALETTE, FigureOutput, new_figure, show
+from helpers.figures._slider import Slider, slider
+from helpers.figures.softmax import probability_bars, scores_and_probabilities, scores_and_probabilities_alt
+
+__all__ = [
+    "PALETTE",
+    "new_figure",
+    "probability_bars",
+    "scores_and_probabilities",
+    "scores_and_probabilities_alt",
+    "show",
+    "slider",
+    "FigureOutput",
+    "Slider",
+]
