@@ -24,6 +24,9 @@ __all__ = [
     "softmax_jacobian_expr",
     "softmax_jacobian_closed_form",
     "cross_entropy_expr",
+    "information_indexed",
+    "cross_entropy_grad_closed_form",
+    "cross_entropy_hessian_closed_form",
     "Agreement",
     "compare_with_numpy",
 ]
@@ -173,3 +176,65 @@ def compare_with_numpy(expr, symbols, numpy_fn, points, *, tolerance=1e-12, exac
         worst = max(worst, float(difference.max()) if np.isfinite(difference).all() else np.inf)
     label = name or getattr(numpy_fn, "__name__", "the expression")
     return Agreement(label, len(points), worst, tolerance)
+
+
+# --------------------------------------------------------------------------- cross-entropy (chapter 4)
+
+
+def information_indexed():
+    r"""Cross-entropy, entropy and KL divergence for a general number of classes ``k``.
+
+    Returns ``(cross_entropy, entropy, kl, y, p, i, k)``, where ``y`` (the target) and ``p`` (the model's
+    probabilities) are positive indexed symbols and
+
+    .. math:: H(y, p) = -\sum_{i=1}^{k} y_i \log p_i, \qquad H(y) = -\sum_{i=1}^{k} y_i \log y_i, \qquad
+              \operatorname{KL}(y \,\|\, p) = \sum_{i=1}^{k} y_i \log \frac{y_i}{p_i}.
+
+    >>> h, h_y, kl, y, p, i, k = information_indexed()
+    >>> kl
+    Sum(log(y[i]/p[i])*y[i], (i, 1, k))
+    """
+    k = sp.Symbol("k", integer=True, positive=True)
+    i = sp.Symbol("i", integer=True, positive=True)
+    y = sp.IndexedBase("y", positive=True)
+    p = sp.IndexedBase("p", positive=True)
+    cross_entropy = -sp.Sum(y[i] * sp.log(p[i]), (i, 1, k))
+    entropy = -sp.Sum(y[i] * sp.log(y[i]), (i, 1, k))
+    kl = sp.Sum(y[i] * sp.log(y[i] / p[i]), (i, 1, k))
+    return cross_entropy, entropy, kl, y, p, i, k
+
+
+def cross_entropy_grad_closed_form(xs, ys):
+    r"""The gradient of :func:`cross_entropy_expr` in closed form, :math:`\nabla_z L = s \sum_i y_i - y`.
+
+    For a target that sums to 1 this is :math:`s - y`.  Compare with SymPy's own derivative:
+
+    >>> xs, ys = logit_symbols(3), logit_symbols(3, name="y")
+    >>> derivative = sp.Matrix([sp.diff(cross_entropy_expr(xs, ys), x) for x in xs])
+    >>> sp.simplify(derivative - cross_entropy_grad_closed_form(xs, ys)).T
+    Matrix([[0, 0, 0]])
+    """
+    ys = tuple(ys)
+    s = softmax_expr(xs)
+    if len(ys) != len(s):
+        raise ValueError(f"got {len(ys)} targets for {len(s)} logits: they must match")
+    return s * sum(ys) - sp.Matrix(ys)
+
+
+def cross_entropy_hessian_closed_form(xs, ys):
+    r"""The Hessian of :func:`cross_entropy_expr` in closed form.
+
+    .. math:: \nabla^2_z L = \Bigl(\sum_i y_i\Bigr) \bigl(\operatorname{diag}(s) - s s^\top\bigr)
+
+    For a target that sums to 1 it is the softmax Jacobian itself; it does not depend on the target's shape.
+
+    >>> xs = logit_symbols(2)
+    >>> sp.simplify(sp.hessian(cross_entropy_expr(xs, (1, 0)), xs) - cross_entropy_hessian_closed_form(xs, (1, 0)))
+    Matrix([
+    [0, 0],
+    [0, 0]])
+    """
+    ys = tuple(ys)
+    if len(ys) != len(xs):
+        raise ValueError(f"got {len(ys)} targets for {len(xs)} logits: they must match")
+    return sum(ys) * softmax_jacobian_closed_form(xs)
