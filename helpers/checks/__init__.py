@@ -1,0 +1,26 @@
+"""Self-checks for the book's exercises: call the reader's function, explain what went wrong.
+
+Each ``check_<name>(fn)`` calls the reader's ``fn`` on a few chosen inputs, compares
+the answers with the reference in :mod:`helpers.numerics`, prints a few lines of
+feedback and returns a :class:`CheckResult`, which is truthy only on a full pass.
+A check never raises, whatever ``fn`` does.
+
+The shared machinery is in :mod:`helpers.checks._core` (its docstring says how to add
+a checker); each topic has its own module, and every checker is re-exported here.
+
+>>> from helpers.numerics import softmax
+>>> check_softmax(softmax).passed
+✓ check_softmax: all 7 checks passed
+True
+"""
+
+from helpers.checks._core import CheckResult
+from helpers.checks.expression import check_expression
+from helpers.checks.softmax import check_softmax, check_softmax_temperature
+
+__all__ = [
+    "CheckResult",
+    "check_expression",
+    "check_softmax",
+    "check_softmax_temperature",
+]

@@ -1,0 +1,233 @@
+"""Self-checks for chapter 1's softmax exercises: :func:`check_softmax` and :func:`check_softmax_temperature`.
+
+Inputs are chosen so that each known mistake (see the book's "mistake museum")
+fails on its own case, and the symptom on that case names the mistake.
+
+>>> from helpers.numerics import softmax
+>>> check_softmax(softmax).passed
+✓ check_softmax: all 7 checks passed
+True
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+
+from helpers import numerics
+from helpers.checks._core import (
+    ATOL,
+    LOG_MAX,
+    PER_ROW,
+    RTOL,
+    Case,
+    CheckResult,
+    Spec,
+    close,
+    fmt,
+    rows_sum_to_one,
+    run_check,
+)
+
+__all__ = ["check_softmax", "check_softmax_temperature"]
+
+_SOFTMAX_FORMULA = "the values differ from softmax: compute e = exp(x - max(x)), then e / sum(e), per row"
+_TEMPERATURE_FORMULA = (
+    "the values differ from softmax(x / t): compute e = exp(x / t - max(x / t)), then e / sum(e), per row"
+)
+
+
+# --------------------------------------------------------------------------- softmax
+
+
+def _softmax_case(label, x, nonfinite_hint, wrong_hint=None):
+    x = np.asarray(x, dtype=np.float64)
+    return Case(label, (x,), numerics.softmax(x), nonfinite_hint, wrong_hint or _SOFTMAX_FORMULA)
+
+
+def _softmax_cases():
+    """Each input isolates one family of mistakes (see the book's mistake museum)."""
+    ordinary = "nan or inf for ordinary inputs: is something divided by zero?"
+    return (
+        # Catches wrong formulas: shift after exp, x / sum(x), dividing by max * sum.
+        _softmax_case("a small vector", [1.0, 2.0, 3.0], ordinary),
+        # Not square, so a transposed or axis=0 answer cannot pass; one row is uniform.
+        _softmax_case(
+            "a batch of rows", [[1.0, 2.0, 3.0, 4.0], [0.0, 0.0, 0.0, 0.0], [-1.0, 5.0, 2.0, 0.5]], ordinary
+        ),
+        # exp overflows above about 709.78, so the unshifted formula gives inf / inf.
+        _softmax_case(
+            "large values",
+            [1000.0, 1001.0, 1002.0],
+            "nan for large inputs: did you subtract the max before exponentiating? "
+            f"(exp overflows above {LOG_MAX:.2f})",
+        ),
+        # max(x) < 0 and exp underflows: a shift by max(0, max(x)) gives 0 / 0.
+        _softmax_case(
+            "an all-negative row (max(x) < 0)",
+            [-1000.0, -1001.0, -1002.0],
+            "shifting by max(0, max(x)) is not enough: for all-negative rows exp still underflows "
+            "to 0 and 0/0 = nan; subtract max(x) itself",
+        ),
+        # A max over the whole batch pushes the low row to exp(-1000) = 0, hence 0 / 0.
+        _softmax_case(
+            "rows at different scales",
+            [[0.5, 0.0, -0.5], [-1000.0, -1001.0, -1002.0]],
+            "a row far below the batch maximum came back as nan: the max must be taken per row, "
+            "not over the whole batch (np.max(x, axis=-1, keepdims=True))",
+        ),
+        # Shifting by the mean or the minimum leaves exp(800): only the max is safe.
+        _softmax_case(
+            "widely spread values",
+            [-800.0, 0.0, 800.0],
+            "nan when scores are far apart: subtract the maximum (not the mean or the minimum), "
+            "so the largest exponent is 0 and exp cannot overflow",
+        ),
+    )
+
+
+def _shift_after_exp(x, keepdims):
+    """The deepnotes "stable" softmax: exp(x) - max(x), normalised (per row or globally)."""
+    axis = -1 if keepdims else None
+    e = np.exp(x) - np.max(x, axis=axis, keepdims=keepdims)
+    return e / np.sum(e, axis=axis, keepdims=keepdims)
+
+
+def _scores_normalised(x, keepdims):
+    """x / sum(x): normalising the scores without exponentiating."""
+    axis = -1 if keepdims else None
+    return x / np.sum(x, axis=axis, keepdims=keepdims)
+
+
+def _matches(got, model, x):
+    """Does ``got`` equal the mistake ``model`` applied per row or to the whole array?"""
+    return any(close(got, model(x, keepdims)) for keepdims in (True, False))
+
+
+def _softmax_shape_hint(case, got_shape):
+    """Name the mistake from the shape of a wrongly shaped answer."""
+    x_shape = case.expected.shape
+    if got_shape == x_shape[:-1]:
+        return "wrong output shape: did you return the sum (or max) instead of dividing by it?"
+    if got_shape == x_shape[::-1]:
+        return "wrong output shape: the output is transposed; keep the shape of x"
+    return "wrong output shape: softmax gives one probability per score, so the output has the shape of x"
+
+
+def _softmax_value_hint(case, got):
+    """Name the mistake from the symptom of a wrong (right-shaped) answer."""
+    (x,) = case.args
+    expected = case.expected
+    if not np.isfinite(got).all():
+        return case.nonfinite_hint
+    if _matches(got, _shift_after_exp, x):
+        return "shift applied after exp: write exp(x - max(x)), not exp(x) - max(x)"
+    if _matches(got, _scores_normalised, x):
+        return "you normalised the scores themselves: exponentiate first, softmax is exp(x) / sum(exp(x))"
+    if got.ndim == 2 and not rows_sum_to_one(got):
+        if np.isclose(got.sum(), 1.0, rtol=RTOL, atol=ATOL):
+            return f"rows do not sum to 1 in a batch: {PER_ROW}"
+        if np.allclose(got.sum(axis=0), 1.0, rtol=RTOL, atol=ATOL):
+            return "the columns sum to 1, not the rows: softmax is over the last axis, use axis=-1 (not 0)"
+    proportional = close(got / got.sum(axis=-1, keepdims=True), expected)
+    if proportional and not rows_sum_to_one(got):
+        total = fmt(got.sum(axis=-1), 3)
+        return (
+            f"right proportions but the outputs sum to {total}, not 1: divide by the sum alone "
+            "(dividing by max * sum or any other factor breaks the normalisation)"
+        )
+    if (got < 0).any():
+        return "negative probabilities: exp(...) is positive, so check what is subtracted after exp"
+    return case.wrong_hint
+
+
+_SOFTMAX = Spec("check_softmax", _softmax_cases, _softmax_value_hint, _softmax_shape_hint)
+
+
+def check_softmax(fn: Callable | None) -> CheckResult:
+    r"""Check the reader's ``fn(x)``, a softmax over the last axis, and print feedback.
+
+    .. math:: \operatorname{softmax}(x)_i = \frac{e^{x_i - m}}{\sum_j e^{x_j - m}}, \qquad m = \max_j x_j
+
+    ``fn`` is called with one float64 array at a time: a small vector, a 3x4
+    batch, large values (exp overflows above 709.78), an all-negative row
+    (exp underflows), a batch whose rows differ by 1000, and widely spread
+    values.  Each answer is compared with :func:`helpers.numerics.softmax`
+    (``np.allclose``, ``rtol=1e-5``, ``atol=1e-8``); any array-like of real
+    numbers counts, so returning a list is fine.  The input must come back
+    unchanged.  Checking stops at the first failure.
+
+    Returns a :class:`CheckResult`, truthy only if all checks pass;
+    ``attempted`` is False when ``fn`` is None, ``...``, raises
+    NotImplementedError or returns None for the first input.  Never raises.
+
+    >>> from helpers.numerics import softmax
+    >>> check_softmax(softmax).passed
+    ✓ check_softmax: all 7 checks passed
+    True
+    >>> naive = lambda x: np.exp(x) / np.exp(x).sum(axis=-1, keepdims=True)
+    >>> check_softmax(naive).passed
+    ✗ check_softmax failed on large values, x = [1000, 1001, 1002]
+      expected [0.09, 0.245, 0.665]
+      got      [nan, nan, nan]
+      hint: nan for large inputs: did you subtract the max before exponentiating? (exp overflows above 709.78)
+    False
+    """
+    return run_check(_SOFTMAX, fn)
+
+
+# --------------------------------------------------------------------------- softmax with a temperature
+
+
+def _temperature_case(label, x, t, nonfinite_hint):
+    x, t = np.asarray(x, dtype=np.float64), np.float64(t)
+    return Case(label, (x, t), numerics.softmax(x / t), nonfinite_hint, _TEMPERATURE_FORMULA, ("x", "t"))
+
+
+def _temperature_cases():
+    ordinary = "nan or inf for ordinary inputs: is something divided by zero?"
+    return (
+        _temperature_case("a small vector at t = 2", [1.0, 2.0, 3.0], 2.0, ordinary),
+        _temperature_case("a batch at t = 0.5", [[1.0, 2.0, 3.0, 4.0], [0.0, 0.0, 0.0, 0.0]], 0.5, ordinary),
+        # x / t reaches 3000: only a shift by the max of x / t keeps exp finite.
+        _temperature_case(
+            "a tiny temperature",
+            [1.0, 3.0, 3.0],
+            0.001,
+            "nan for a small t: x / t is huge, so subtract the max of x / t before exponentiating",
+        ),
+        _temperature_case("a large temperature", [[1.0, 2.0, 3.0], [-1000.0, -1001.0, -1002.0]], 100.0, ordinary),
+    )
+
+
+def _temperature_value_hint(case, got):
+    x, t = case.args
+    if not np.isfinite(got).all():
+        return case.nonfinite_hint
+    if close(got, numerics.softmax(x)):
+        return "the temperature has no effect: divide the scores by t before the softmax"
+    if close(got, numerics.softmax(x * t)):
+        return "you multiplied by t: softmax(x / t) divides the scores by the temperature"
+    if got.ndim == 2 and not rows_sum_to_one(got):
+        return f"rows do not sum to 1 in a batch: {PER_ROW}"
+    return case.wrong_hint
+
+
+_TEMPERATURE = Spec("check_softmax_temperature", _temperature_cases, _temperature_value_hint, _softmax_shape_hint)
+
+
+def check_softmax_temperature(fn: Callable | None) -> CheckResult:
+    r"""Check the reader's ``fn(x, t)``, the softmax of ``x / t`` over the last axis.
+
+    .. math:: \operatorname{softmax}(x / t)_i = \frac{e^{x_i / t}}{\sum_j e^{x_j / t}}, \qquad t > 0
+
+    Inputs: a vector at ``t = 2``, a batch at ``t = 0.5``, scores of order 1 at
+    ``t = 0.001`` (so ``x / t`` reaches 3000 and only a shifted formula stays
+    finite) and a batch at ``t = 100``.  Same rules and result as :func:`check_softmax`.
+
+    >>> check_softmax_temperature(lambda x, t: numerics.softmax(x / t)).passed
+    ✓ check_softmax_temperature: all 5 checks passed
+    True
+    """
+    return run_check(_TEMPERATURE, fn)

@@ -1,0 +1,62 @@
+"""The corpus of student attempts (tests/student_attempts/): every self-check judged on what learners hand in.
+
+Every module in tests/student_attempts/ is collected automatically; each attempt is one test.  A correct attempt
+must pass; a wrong one must fail as attempted, with feedback naming its mistake (the attempt's ``words``); no
+attempt may make a check raise or show an internal error.
+"""
+
+import contextlib
+import importlib
+import io
+import pkgutil
+from collections import Counter
+
+import pytest
+import student_attempts  # tests/ is on sys.path (tests/conftest.py)
+
+from helpers.checks import CheckResult
+
+
+def _modules():
+    return [
+        importlib.import_module(f"student_attempts.{info.name}")
+        for info in pkgutil.iter_modules(student_attempts.__path__)
+        if not info.name.startswith("_")
+    ]
+
+
+MODULES = _modules()
+ATTEMPTS = [(module.__name__.rpartition(".")[2], attempt) for module in MODULES for attempt in module.ATTEMPTS]
+IDS = [f"{topic}::{attempt.name}" for topic, attempt in ATTEMPTS]
+
+
+def run(attempt):
+    """Run the attempt's check with stdout captured; return (result, printed text)."""
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        result = attempt.check(attempt.answer)
+    return result, out.getvalue()
+
+
+@pytest.mark.parametrize(("topic", "attempt"), ATTEMPTS, ids=IDS)
+def test_attempt_gets_the_right_verdict_and_feedback(topic, attempt):
+    result, printed = run(attempt)
+    assert isinstance(result, CheckResult)
+    assert printed == result.feedback + "\n"
+    assert "could not check" not in printed, "an internal error reached the student"
+    if attempt.correct:
+        assert result.passed, f"a correct attempt was rejected:\n{printed}"
+        return
+    assert not result.passed, f"a wrong attempt was accepted:\n{printed}"
+    assert result.attempted, f"a wrong attempt was called not attempted:\n{printed}"
+    missing = [w for w in attempt.words if w not in printed]
+    assert not missing, f"the feedback does not say {missing}:\n{printed}"
+    if attempt.failed_case is not None:
+        assert result.failed_case == attempt.failed_case
+
+
+def test_every_module_lists_attempts_with_unique_names():
+    for module in MODULES:
+        names = [a.name for a in module.ATTEMPTS]
+        assert names, f"{module.__name__} lists no attempts"
+        assert len(names) == len(set(names)), f"{module.__name__}: duplicate names {Counter(names).most_common(3)}"
