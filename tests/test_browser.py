@@ -173,9 +173,10 @@ def test_the_chapters_hold_at_least_one_slider(site):
 
 @dataclass
 class SliderView:
-    """What the reader sees of one slider: its position, the label, and which states are visible."""
+    """What the reader sees of one slider: its position, its choice (0 without one), the label, the visible states."""
 
     value: int
+    choice: int
     label: str
     visible_states: list
     content: str
@@ -184,8 +185,11 @@ class SliderView:
 def _look_at(slider):
     states = slider.locator(".book-slider-state")
     visible = [k for k in range(states.count()) if states.nth(k).is_visible()]
+    radios = slider.locator('input[type="radio"]')
+    checked = [k for k in range(radios.count()) if radios.nth(k).is_checked()] if radios.count() else [0]
     return SliderView(
         value=int(slider.locator('input[type="range"]').input_value()),
+        choice=checked[0] if len(checked) == 1 else -1,
         label=slider.locator("output").inner_text(),
         visible_states=visible,
         content=states.nth(visible[0]).inner_html() if len(visible) == 1 else "",
@@ -209,8 +213,13 @@ def test_every_slider_shows_the_state_its_position_selects(open_page, name):
         slider = sliders.nth(n)
         position = slider.locator('input[type="range"]')
         lowest, highest = int(position.get_attribute("min")), int(position.get_attribute("max"))
+        # A slider with a choice (radio buttons) holds one state per (choice, position): choice-major order.
+        radios = slider.locator('input[type="radio"]')
+        per_choice = highest - lowest + 1
         before = _look_at(slider)
-        assert before.visible_states == [before.value], f"slider {n + 1} before moving: {before.visible_states}"
+        assert before.choice >= 0, f"slider {n + 1}: not exactly one choice is checked"
+        shown = before.choice * per_choice + before.value
+        assert before.visible_states == [shown], f"slider {n + 1} before moving: {before.visible_states}"
 
         for key, expected in _moves(before.value, lowest, highest):
             position.focus()
@@ -218,9 +227,19 @@ def test_every_slider_shows_the_state_its_position_selects(open_page, name):
             after = _look_at(slider)
             where = f"slider {n + 1} after {key} (from {before.value})"
             assert after.value == expected, where
-            assert after.visible_states == [expected], f"{where}: visible states {after.visible_states}"
+            shown = after.choice * per_choice + expected
+            assert after.visible_states == [shown], f"{where}: visible states {after.visible_states}"
             assert after.content != before.content, f"{where}: the visible state did not change"
             assert after.label != before.label, f"{where}: the label stayed {before.label!r}"
+            before = after
+        for choice in [c for c in range(radios.count()) if c != before.choice]:
+            radios.nth(choice).check()
+            after = _look_at(slider)
+            where = f"slider {n + 1} after choosing option {choice + 1} (from {before.choice + 1})"
+            assert (after.choice, after.value) == (choice, before.value), where
+            shown = choice * per_choice + after.value
+            assert after.visible_states == [shown], f"{where}: visible states {after.visible_states}"
+            assert after.content != before.content, f"{where}: the visible state did not change"
             before = after
         slider.screenshot(path=_screenshot_path(f"{name}_slider{n + 1}_moved"))
 

@@ -80,18 +80,28 @@ def test_live_sliders_recompute_their_picture(chapter, lab_url, browser):
             before = view.locator("img").first.get_attribute("src")
             view.locator(".noUi-handle").first.click()
             page.keyboard.press("ArrowRight")
-            # The HTML widget replaces its contents, so look the picture up afresh each time.
-            page.wait_for_function(
-                "([box, old]) => box.querySelector('img').getAttribute('src') !== old",
-                arg=[view.element_handle(), before],
-                timeout=60_000,
-            )
+            _wait_for_a_new_picture(page, view, before)
+            # A slider with a choice (toggle buttons) must also recompute when the choice flips.
+            other_choices = view.locator(".widget-toggle-buttons button:not(.mod-active)")
+            if other_choices.count():
+                before = view.locator("img").first.get_attribute("src")
+                other_choices.last.click()
+                _wait_for_a_new_picture(page, view, before)
             view.screenshot(path=str(_screenshot(chapter, k)))
     except Exception:
         page.screenshot(path=str(_screenshot(chapter, "failed")))  # what JupyterLab showed, for diagnosis
         raise
     finally:
         context.close()
+
+
+def _wait_for_a_new_picture(page, view, before):
+    # The HTML widget replaces its contents, so look the picture up afresh each time.
+    page.wait_for_function(
+        "([box, old]) => box.querySelector('img').getAttribute('src') !== old",
+        arg=[view.element_handle(), before],
+        timeout=60_000,
+    )
 
 
 def _screenshot(chapter, k):

@@ -25,28 +25,54 @@ def _render_parts(result):
 
 
 class Slider:
-    """A slider over precomputed values; see :func:`slider`."""
+    """A slider over precomputed values, optionally with a choice beside it; see :func:`slider`."""
 
-    def __init__(self, render, values, *, name, alt, fmt="{:g}", initial=None):
+    def __init__(
+        self, render, values, *, name, alt, fmt="{:g}", initial=None,
+        choices=None, choice_name=None, choice_fmt="{}", initial_choice=None,
+    ):
         self.values = list(values)
         if len(self.values) < 2:
             raise ValueError("a slider needs at least two values")
         self.name, self.fmt, self.render, self.alt = name, fmt, render, alt
         self.initial = self.values.index(initial) if initial is not None else len(self.values) // 2
-        self.states = [self._state_html(value) for value in self.values]
+        self.choices = None if choices is None else list(choices)
+        if self.choices is None:
+            if choice_name is not None or initial_choice is not None:
+                raise ValueError("choice_name and initial_choice need choices")
+            self.states = [self._state_html(value) for value in self.values]
+            return
+        if len(self.choices) < 2:
+            raise ValueError("a choice needs at least two choices")
+        if not choice_name:
+            raise ValueError("choices need a choice_name, the label of the choice control")
+        self.choice_name, self.choice_fmt = choice_name, choice_fmt
+        self.initial_choice = self.choices.index(initial_choice) if initial_choice is not None else 0
+        # State k = (choice index) * len(values) + (value index): the whole grid, rendered once.
+        self.states = [self._state_html(value, choice) for choice in self.choices for value in self.values]
 
-    def _alt(self, value):
-        return self.alt(value) if callable(self.alt) else f"{self.alt} ({self.name} = {self.fmt.format(value)})"
+    def _choice_label(self, choice):
+        return self.choice_fmt.format(choice)
 
-    def _state_html(self, value):
-        fig, text = _render_parts(self.render(value))
-        parts = [_img_tag(fig, self._alt(value))] if fig is not None else []
+    def _alt(self, value, *choice):
+        if callable(self.alt):
+            return self.alt(value, *choice)
+        shown = f"{self.name} = {self.fmt.format(value)}"
+        if choice:
+            shown = f"{self.choice_name} = {self._choice_label(choice[0])}, {shown}"
+        return f"{self.alt} ({shown})"
+
+    def _state_html(self, value, *choice):
+        fig, text = _render_parts(self.render(value, *choice))
+        parts = [_img_tag(fig, self._alt(value, *choice))] if fig is not None else []
         if text is not None:
             parts.append(f'<pre class="book-slider-text">{html.escape(text)}</pre>')
         return "".join(parts)
 
     def to_html(self):
-        """The static slider: all states, one visible, swapped by a range input."""
+        """The static slider: all states, one visible, swapped by a range input (and the choice's radio buttons)."""
+        if self.choices is not None:
+            return self._to_html_with_choice()
         uid = "slider-" + hashlib.sha1("".join(self.states).encode()).hexdigest()[:12]
         labels = [self.fmt.format(v) for v in self.values]
         states = "".join(
@@ -64,8 +90,36 @@ class Slider:
             "</div>"
         )
 
+    def _to_html_with_choice(self):
+        uid = "slider-" + hashlib.sha1("".join(self.states).encode()).hexdigest()[:12]
+        labels = [self.fmt.format(v) for v in self.values]
+        n, shown = len(self.values), self.initial_choice * len(self.values) + self.initial
+        states = "".join(
+            f'<div class="book-slider-state" data-choice="{k // n}" data-value="{k % n}"'
+            f'{"" if k == shown else " hidden"}>{state}</div>'
+            for k, state in enumerate(self.states)
+        )
+        radios = "".join(
+            f'<label style="margin-right:1em"><input type="radio" name="{uid}-choice" value="{c}"'
+            f'{" checked" if c == self.initial_choice else ""}> {html.escape(self._choice_label(choice))}</label>'
+            for c, choice in enumerate(self.choices)
+        )
+        return (
+            f'<div class="book-slider book-slider-choice" id="{uid}">'
+            f'<fieldset style="border:0;margin:0;padding:0;font-family:monospace">'
+            f'<legend style="float:left;margin-right:1em;font-size:inherit">{html.escape(self.choice_name)}:</legend>'
+            f"{radios}</fieldset>"
+            f'<label for="{uid}-input" style="font-family:monospace">{html.escape(self.name)} = '
+            f'<output for="{uid}-input">{labels[self.initial]}</output></label><br>'
+            f'<input type="range" id="{uid}-input" min="0" max="{n - 1}" step="1" '
+            f'value="{self.initial}" aria-valuetext="{html.escape(self.name)} = {labels[self.initial]}" '
+            f'style="width:min(100%,24em)">{states}'
+            f"<script>{_CHOICE_SLIDER_JS % (json.dumps(uid), json.dumps(labels), json.dumps(self.name))}</script>"
+            "</div>"
+        )
+
     def widget(self):
-        """The live control: an ipywidgets slider that recomputes the state it shows."""
+        """The live control: an ipywidgets slider (and choice) that recomputes the state it shows."""
         import ipywidgets
 
         control = ipywidgets.SelectionSlider(
@@ -74,6 +128,8 @@ class Slider:
             description=self.name,
             continuous_update=False,
         )
+        if self.choices is not None:
+            return self._widget_with_choice(ipywidgets, control)
         # An HTML widget, not an Output widget: setting its value sends no display messages,
         # so nothing leaks into the cell's stored outputs when no front end is attached.
         view = ipywidgets.HTML(self.states[self.initial])
@@ -84,11 +140,31 @@ class Slider:
         control.observe(redraw, names="value")
         return ipywidgets.VBox([control, view])
 
+    def _widget_with_choice(self, ipywidgets, control):
+        choice = ipywidgets.ToggleButtons(
+            # Options by index: the choices themselves need not be hashable or comparable.
+            options=[(self._choice_label(c), k) for k, c in enumerate(self.choices)],
+            value=self.initial_choice,
+            description=self.choice_name,
+        )
+        view = ipywidgets.HTML(self.states[self.initial_choice * len(self.values) + self.initial])
+
+        def redraw(change):
+            view.value = self._state_html(control.value, self.choices[choice.value])
+
+        control.observe(redraw, names="value")
+        choice.observe(redraw, names="value")
+        return ipywidgets.VBox([choice, control, view])
+
     def __repr__(self):
         first, last = (self.fmt.format(v) for v in (self.values[0], self.values[-1]))
+        initial = self.values[self.initial]
+        if self.choices is None:
+            return f"[slider] {self._alt(initial)}; {self.name} from {first} to {last} in {len(self.values)} steps"
+        options = ", ".join(self._choice_label(c) for c in self.choices)
         return (
-            f"[slider] {self._alt(self.values[self.initial])}; "
-            f"{self.name} from {first} to {last} in {len(self.values)} steps"
+            f"[slider] {self._alt(initial, self.choices[self.initial_choice])}; "
+            f"{self.name} from {first} to {last} in {len(self.values)} steps; {self.choice_name}: {options}"
         )
 
     def _repr_mimebundle_(self, include=None, exclude=None):
@@ -123,8 +199,28 @@ _SLIDER_JS = """(function () {
   });
 })();"""
 
+_CHOICE_SLIDER_JS = """(function () {
+  var root = document.getElementById(%s), labels = %s, name = %s;
+  var input = root.querySelector('input[type="range"]'), shown = root.querySelector("output");
+  var radios = root.querySelectorAll('input[type="radio"]');
+  var states = root.querySelectorAll(".book-slider-state");
+  function update() {
+    var k = Number(input.value), c = 0;
+    radios.forEach(function (radio) { if (radio.checked) { c = Number(radio.value); } });
+    var index = c * labels.length + k;
+    states.forEach(function (state, i) { state.hidden = i !== index; });
+    shown.textContent = labels[k];
+    input.setAttribute("aria-valuetext", name + " = " + labels[k]);
+  }
+  input.addEventListener("input", update);
+  radios.forEach(function (radio) { radio.addEventListener("change", update); });
+})();"""
 
-def slider(render, values, *, name, alt, fmt="{:g}", initial=None):
+
+def slider(
+    render, values, *, name, alt, fmt="{:g}", initial=None,
+    choices=None, choice_name=None, choice_fmt="{}", initial_choice=None,
+):
     """A slider that works in a live kernel and on the static website.
 
     ``render(value)`` returns a matplotlib ``Figure``, a ``str``, or a tuple
@@ -134,8 +230,23 @@ def slider(render, values, *, name, alt, fmt="{:g}", initial=None):
     ``render`` again for the chosen value.  ``alt`` is a string (the value is
     appended) or a function of the value, describing the figure.
 
+    With ``choices`` (a sequence of at least two options, shown as
+    ``choice_fmt.format(option)`` beside ``choice_name``), a second control
+    picks one of them: ``render(value, choice)`` and ``alt(value, choice)``
+    then take both, every (choice, value) pair is rendered once for the
+    website (radio buttons beside the range input), and the live widget adds
+    toggle buttons.  ``initial_choice`` is the option shown first (default:
+    the first).  Mind the page weight: that is ``len(values) * len(choices)``
+    pictures.
+
     >>> s = slider(lambda v: f"v squared is {v * v}", [1, 2, 3], name="v", alt="A number")
     >>> s
     [slider] A number (v = 2); v from 1 to 3 in 3 steps
+    >>> slider(lambda v, p: f"{v} ** {p} = {v ** p}", [1, 2, 3], name="v", alt="A power",
+    ...        choices=[2, 3], choice_name="p", initial_choice=3)
+    [slider] A power (p = 3, v = 2); v from 1 to 3 in 3 steps; p: 2, 3
     """
-    return Slider(render, values, name=name, alt=alt, fmt=fmt, initial=initial)
+    return Slider(
+        render, values, name=name, alt=alt, fmt=fmt, initial=initial,
+        choices=choices, choice_name=choice_name, choice_fmt=choice_fmt, initial_choice=initial_choice,
+    )

@@ -1,0 +1,209 @@
+"""The slider with a second control (a choice such as the dtype): every (choice, value) state is precomputed for the
+website, the right one is visible, both controls swap it in a real browser, and the live widget recomputes on each.
+
+The single-control slider keeps its own tests in test_figures.py; here it is only checked that a choice-less slider
+still renders exactly as before (chapter 1's stored outputs depend on it).
+"""
+
+import base64
+import re
+
+import pytest
+
+from helpers import figures
+
+VALUES = [1, 2, 3, 4]
+CHOICES = ["float16", "float32", "float64"]
+
+
+def _render(value, choice):
+    return f"value={value} choice={choice}"
+
+
+def _two(**kwargs):
+    return figures.slider(
+        _render, VALUES, name="scale", alt="A vector", choices=CHOICES, choice_name="dtype", **kwargs
+    )
+
+
+def _states(html):
+    """(choice index, value index, hidden, text) of every state, in page order."""
+    pattern = r'<div class="book-slider-state" data-choice="(\d+)" data-value="(\d+)"( hidden)?>(.*?)</div>'
+    return [(int(c), int(v), bool(h), body) for c, v, h, body in re.findall(pattern, html, flags=re.S)]
+
+
+def test_every_choice_and_value_pair_is_rendered_once_with_its_own_content():
+    states = _states(_two().to_html())
+    assert sorted((c, v) for c, v, _, _ in states) == [(c, v) for c in range(3) for v in range(4)]
+    for c, v, _, body in states:
+        assert f"value={VALUES[v]} choice={CHOICES[c]}</pre>" in body
+
+
+def test_render_is_called_with_value_and_choice():
+    calls = []
+    figures.slider(lambda v, c: calls.append((v, c)) or "x", [1, 2], name="v", alt="a", choices="ab",
+                   choice_name="letter")
+    assert sorted(calls) == [(1, "a"), (1, "b"), (2, "a"), (2, "b")]
+
+
+@pytest.mark.parametrize("initial, initial_choice, expected", [(None, None, (0, 2)), (1, "float64", (2, 0))])
+def test_exactly_the_initial_state_is_visible_and_the_controls_agree(initial, initial_choice, expected):
+    html = _two(initial=initial, initial_choice=initial_choice).to_html()
+    visible = [(c, v) for c, v, hidden, _ in _states(html) if not hidden]
+    assert visible == [expected]
+    checked = re.findall(r'<input type="radio" name="[^"]+" value="(\d)"( checked)?>', html)
+    assert [int(value) for value, mark in checked if mark] == [expected[0]]
+    assert re.search(rf'<input type="range"[^>]* max="3" step="1" value="{expected[1]}"', html)
+
+
+def test_each_control_has_an_accessible_name():
+    html = _two().to_html()
+    uid = re.search(r'id="(slider-[0-9a-f]+)"', html).group(1)
+    assert f'<label for="{uid}-input"' in html and f'id="{uid}-input"' in html
+    assert re.search(r"<fieldset[^>]*><legend[^>]*>dtype:</legend>", html)
+    for choice in CHOICES:
+        assert re.search(rf'<label[^>]*><input type="radio"[^>]*> {choice}</label>', html)
+
+
+def test_alt_text_names_both_the_choice_and_the_value():
+    s = figures.slider(lambda v, c: _figure(v), [1, 2], name="v", alt="A line", choices=["a", "b"],
+                       choice_name="kind")
+    alts = re.findall(r'alt="([^"]+)"', s.to_html())
+    assert alts == ["A line (kind = a, v = 1)", "A line (kind = a, v = 2)",
+                    "A line (kind = b, v = 1)", "A line (kind = b, v = 2)"]
+    custom = figures.slider(lambda v, c: _figure(v), [1, 2], name="v", alt=lambda v, c: f"{c}:{v}",
+                            choices=["a", "b"], choice_name="kind")
+    assert re.findall(r'alt="([^"]+)"', custom.to_html()) == ["a:1", "a:2", "b:1", "b:2"]
+
+
+def test_plain_text_names_the_choices():
+    assert repr(_two()) == (
+        "[slider] A vector (dtype = float16, scale = 3); scale from 1 to 4 in 4 steps; dtype: float16, float32, float64"
+    )
+    assert set(_two()._repr_mimebundle_()) == {"text/html", "text/plain"}
+
+
+def test_choice_labels_use_choice_fmt():
+    s = figures.slider(_render, [1, 2], name="v", alt="a", choices=[0.5, 2.0], choice_name="T",
+                       choice_fmt="T={:.1f}")
+    assert "> T=0.5</label>" in s.to_html() and "T: T=0.5, T=2.0" in repr(s)
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"choices": ["only"], "choice_name": "c"}, "at least two choices"),
+        ({"choices": ["a", "b"]}, "choice_name"),
+        ({"choice_name": "c"}, "need choices"),
+        ({"initial_choice": "a"}, "need choices"),
+    ],
+)
+def test_bad_choice_arguments_are_rejected_with_a_reason(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        figures.slider(_render, [1, 2], name="v", alt="a", **kwargs)
+
+
+def test_a_slider_without_choices_renders_exactly_as_before():
+    """The markup chapter 1 stored, rebuilt by hand from its parts: no choice attributes, no radio buttons."""
+    html = figures.slider(lambda v: f"v={v}", [1, 2], name="v", alt="a").to_html()
+    uid = re.search(r'id="(slider-[0-9a-f]+)"', html).group(1)
+    assert html.startswith(
+        f'<div class="book-slider" id="{uid}"><label for="{uid}-input" style="font-family:monospace">v = '
+        f'<output for="{uid}-input">2</output></label><br><input type="range" id="{uid}-input" min="0" max="1" '
+        f'step="1" value="1" aria-valuetext="v = 2" style="width:min(100%,24em)">'
+        '<div class="book-slider-state" hidden><pre class="book-slider-text">v=1</pre></div>'
+        '<div class="book-slider-state"><pre class="book-slider-text">v=2</pre></div><script>'
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The page's JavaScript, in a real browser
+
+
+def _visible_text(page):
+    return page.eval_on_selector_all(
+        ".book-slider-state", "states => states.filter(s => !s.hidden).map(s => s.textContent)"
+    )
+
+
+def test_in_a_browser_both_controls_swap_the_visible_state(browser):
+    page = browser.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        page.set_content(f"<html><body>{_two(initial=2).to_html()}</body></html>")
+        assert _visible_text(page) == ["value=2 choice=float16"]
+
+        page.get_by_role("radio", name="float64").check()
+        assert _visible_text(page) == ["value=2 choice=float64"]
+
+        slider = page.get_by_role("slider", name="scale")
+        slider.focus()
+        page.keyboard.press("End")
+        assert _visible_text(page) == ["value=4 choice=float64"]
+        assert page.locator("output").inner_text() == "4"
+        assert slider.get_attribute("aria-valuetext") == "scale = 4"
+
+        page.get_by_role("radio", name="float32").check()
+        assert _visible_text(page) == ["value=4 choice=float32"]
+        page.keyboard.press("Home")  # the radio has focus now; the slider keeps its value
+        slider.focus()
+        page.keyboard.press("Home")
+        assert _visible_text(page) == ["value=1 choice=float32"]
+        assert errors == []
+    finally:
+        page.close()
+
+
+def test_two_sliders_on_one_page_do_not_share_their_radio_buttons(browser):
+    other = figures.slider(lambda v, c: f"other {v} {c}", VALUES, name="shift", alt="b", choices=CHOICES,
+                           choice_name="dtype")
+    page = browser.new_page()
+    try:
+        page.set_content(f"<html><body>{_two().to_html()}{other.to_html()}</body></html>")
+        page.locator(".book-slider").nth(1).get_by_role("radio", name="float64").check()
+        assert _visible_text(page) == ["value=3 choice=float16", "other 3 float64"]
+    finally:
+        page.close()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The live widget
+
+
+def test_live_widget_recomputes_on_each_control():
+    calls = []
+
+    def render(value, choice):
+        calls.append((value, choice))
+        return f"value={value} choice={choice}"
+
+    box = figures.slider(render, VALUES, name="scale", alt="a", choices=CHOICES, choice_name="dtype").widget()
+    choice, control, view = box.children
+    assert [label for label in choice._options_labels] == CHOICES
+    assert "value=3 choice=float16" in view.value
+    calls.clear()
+    control.value = 4
+    assert calls == [(4, "float16")] and "value=4 choice=float16" in view.value
+    choice.value = CHOICES.index("float64")
+    assert calls == [(4, "float16"), (4, "float64")] and "value=4 choice=float64" in view.value
+
+
+def test_live_widget_starts_at_the_initial_choice():
+    box = _two(initial_choice="float32").widget()
+    choice, control, view = box.children
+    assert choice.value == 1 and control.value == 3
+    assert "value=3 choice=float32" in view.value
+
+
+def _figure(value):
+    fig, (ax,) = figures.new_figure(width=2, height=1.5)
+    ax.plot([0, 1], [0, value])
+    return fig
+
+
+def test_choice_states_with_figures_are_distinct_pngs():
+    s = figures.slider(lambda v, c: _figure(v * (1 if c == "a" else -1)), [1, 2], name="v", alt="x",
+                       choices=["a", "b"], choice_name="sign")
+    pngs = re.findall(r'src="data:image/png;base64,([^"]+)"', s.to_html())
+    assert len({base64.b64decode(p) for p in pngs}) == 4
