@@ -18,6 +18,15 @@ not pyplot ones, so nothing is displayed or kept alive behind the reader's back.
 
 from helpers.figures._core import PALETTE, FigureOutput, new_figure, show
 from helpers.figures._slider import Slider, slider
+from helpers.figures.jacobian import (
+    PngOutput,
+    dependency_diagram,
+    dependency_diagram_alt,
+    jacobian_state,
+    jacobian_state_alt,
+    product_costs,
+    show_varying,
+)
 from helpers.figures.softmax import probability_bars, scores_and_probabilities, scores_and_probabilities_alt
 
 __all__ = [
@@ -30,4 +39,11 @@ __all__ = [
     "slider",
     "FigureOutput",
     "Slider",
+    "dependency_diagram",
+    "dependency_diagram_alt",
+    "jacobian_state",
+    "jacobian_state_alt",
+    "product_costs",
+    "show_varying",
+    "PngOutput",
 ]
