@@ -27,6 +27,8 @@ __all__ = [
     "information_indexed",
     "cross_entropy_grad_closed_form",
     "cross_entropy_hessian_closed_form",
+    "indices_in_range",
+    "softmax_jacobian_in_outputs",
     "Agreement",
     "compare_with_numpy",
 ]
@@ -238,3 +240,40 @@ def cross_entropy_hessian_closed_form(xs, ys):
     if len(ys) != len(xs):
         raise ValueError(f"got {len(ys)} targets for {len(xs)} logits: they must match")
     return sum(ys) * softmax_jacobian_closed_form(xs)
+
+
+def indices_in_range(expr, k, *indices):
+    r"""Tell ``expr`` that each index in ``indices`` lies in ``1..k``.
+
+    Differentiating a ``Sum`` over ``j = 1..k`` with respect to ``z[m]`` leaves a ``Piecewise`` that asks
+    whether ``m <= k``: SymPy cannot know that ``m`` names one of the ``k`` logits.  This replaces those
+    conditions by True.
+
+    >>> s_i, z, i, j, k = softmax_indexed()
+    >>> m = sp.Symbol("m", integer=True, positive=True)
+    >>> indices_in_range(sp.Sum(z[j], (j, 1, k)).diff(z[m]).doit(), k, m)
+    1
+    """
+    conditions = {}
+    for index in indices:
+        conditions[sp.Ge(k, index)] = True
+        conditions[sp.Le(index, k)] = True
+    return sp.sympify(expr).subs(conditions)
+
+
+def softmax_jacobian_in_outputs(n, name="s"):
+    r"""The softmax Jacobian written in the outputs: entries :math:`s_i (\delta_{ij} - s_j)`, symbols ``s1..sn``.
+
+    Returns ``(J, s)`` with ``s`` a tuple of positive symbols.  The constraint :math:`\sum_i s_i = 1` is not
+    built in; substitute it where a result needs it.
+
+    >>> J, s = softmax_jacobian_in_outputs(2)
+    >>> J
+    Matrix([
+    [s1*(1 - s1),      -s1*s2],
+    [     -s1*s2, s2*(1 - s2)]])
+    """
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValueError(f"n must be a positive int (the number of classes), got {n!r}")
+    s = tuple(sp.symbols(f"{name}1:{n + 1}", positive=True))
+    return sp.Matrix(n, n, lambda i, j: s[i] * (sp.KroneckerDelta(i, j) - s[j])), s
