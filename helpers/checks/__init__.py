@@ -15,11 +15,14 @@ True
 """
 
 from helpers.checks._core import CheckResult
+from helpers.checks.cross_entropy import check_cross_entropy, check_cross_entropy_grad
 from helpers.checks.expression import check_expression
 from helpers.checks.softmax import check_softmax, check_softmax_temperature
 
 __all__ = [
     "CheckResult",
+    "check_cross_entropy",
+    "check_cross_entropy_grad",
     "check_expression",
     "check_softmax",
     "check_softmax_temperature",

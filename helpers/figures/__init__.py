@@ -18,6 +18,15 @@ not pyplot ones, so nothing is displayed or kept alive behind the reader's back.
 
 from helpers.figures._core import PALETTE, FigureOutput, new_figure, show
 from helpers.figures._slider import Slider, slider
+from helpers.figures.cross_entropy import (
+    best_gap,
+    loss_against_gap,
+    loss_against_gap_alt,
+    loss_and_gradient,
+    loss_and_gradient_alt,
+    two_logit_surface,
+    two_logit_surface_alt,
+)
 from helpers.figures.jacobian import (
     PngOutput,
     dependency_diagram,
@@ -46,4 +55,11 @@ __all__ = [
     "product_costs",
     "show_varying",
     "PngOutput",
+    "best_gap",
+    "loss_against_gap",
+    "loss_against_gap_alt",
+    "loss_and_gradient",
+    "loss_and_gradient_alt",
+    "two_logit_surface",
+    "two_logit_surface_alt",
 ]
