@@ -10,11 +10,19 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from playwright.sync_api import sync_playwright
 
 # With --import-mode=importlib the tests folder is not on sys.path; the shared module book_layout lives there.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from book_layout import ROOT  # noqa: E402
+
+# Property tests are deterministic by default: the same examples on every run (derandomize), a fixed number of them,
+# nothing stored between runs. `HYPOTHESIS_PROFILE=explore` draws fresh random examples, ten times as many, and
+# prints a @reproduce_failure line for any failure (see README, "Tests").
+settings.register_profile("deterministic", derandomize=True, max_examples=60, deadline=None, database=None)
+settings.register_profile("explore", max_examples=600, deadline=None, database=None, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "deterministic"))
 
 HTML = ROOT / "_build" / "html"
 CHROMIUM = Path("/usr/bin/chromium")
