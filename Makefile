@@ -27,7 +27,10 @@ book: $(VENV)/.book
 	$(BIN)/jupyter-book build . -W -n --keep-going
 	@echo "Open $(CURDIR)/_build/html/index.html in a browser."
 
+# First a Chromium for the browser tests: found, or installed (apt-get as root on Debian/Ubuntu, else Playwright's);
+# if neither works, one line says what to run and nothing else starts.
 test: $(VENV)/.test
+	@$(BIN)/python tools/ensure_browser.py
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 

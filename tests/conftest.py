@@ -1,4 +1,5 @@
-"""Shared fixtures: one warning-free build of the book per test session, and one headless Chromium.
+"""Shared fixtures: one warning-free build of the book per test session, and one headless Chromium (the one
+tools/ensure_browser.py found or installed: `make test` runs it first).
 
 Set BOOK_HTML to the folder of an existing build to test that build instead of building again (handy while
 working on the browser tests; `make test` always builds).
@@ -17,6 +18,9 @@ from playwright.sync_api import sync_playwright
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from book_layout import ROOT  # noqa: E402
 
+sys.path.insert(0, str(ROOT / "tools"))
+import ensure_browser  # noqa: E402
+
 # Property tests are deterministic by default: the same examples on every run (derandomize), a fixed number of them,
 # nothing stored between runs. `HYPOTHESIS_PROFILE=explore` draws fresh random examples, ten times as many, and
 # prints a @reproduce_failure line for any failure (see README, "Tests").
@@ -25,7 +29,6 @@ settings.register_profile("explore", max_examples=600, deadline=None, database=N
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "deterministic"))
 
 HTML = ROOT / "_build" / "html"
-CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -64,15 +67,27 @@ def site(request):
     return HTML
 
 
+def _chromium():
+    """$BOOK_CHROMIUM, else the path tools/ensure_browser.py recorded, else the same search (nothing installed)."""
+    recorded = ensure_browser.RECORD.read_text().strip() if ensure_browser.RECORD.is_file() else ""
+    if recorded and not os.environ.get(ensure_browser.ENV_VAR) and Path(recorded).is_file():
+        return recorded
+    try:
+        return ensure_browser.find_chromium(ensure_browser.Machine())
+    except ensure_browser.NoChromium as problem:
+        pytest.fail(str(problem))
+
+
 @pytest.fixture(scope="session")
 def browser():
-    """One headless Debian Chromium for the session; fails (not skips) if it is not installed."""
-    if not CHROMIUM.exists():
+    """One headless Chromium for the session; fails (not skips) if there is none."""
+    executable = _chromium()
+    if executable is None:
         pytest.fail(
-            f"the browser tests need Debian's Chromium at {CHROMIUM}: install it with `apt-get install chromium` "
-            "(.ci/run does this)"
+            f"no Chromium for the browser tests: `{sys.executable} tools/ensure_browser.py` finds or installs one "
+            "(`make test` runs it first)"
         )
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        chromium = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
