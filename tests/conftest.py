@@ -1,14 +1,20 @@
-"""Shared fixtures: one warning-free build of the book per test session, and one headless Chromium (the one
-tools/ensure_browser.py found or installed: `make test` runs it first).
+"""Shared fixtures: one warning-free build of the book per test session, one headless Chromium (the one
+tools/ensure_browser.py found or installed: `make test` runs it first), the built site served on 127.0.0.1 and
+pages opened in it (used by the browser and accessibility tests).
 
 Set BOOK_HTML to the folder of an existing build to test that build instead of building again (handy while
 working on the browser tests; `make test` always builds).
 """
 
+import functools
+import http.server
 import os
 import subprocess
 import sys
+import threading
+from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from hypothesis import settings
@@ -29,6 +35,9 @@ settings.register_profile("explore", max_examples=600, deadline=None, database=N
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "deterministic"))
 
 HTML = ROOT / "_build" / "html"
+LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+# Schemes whose requests never touch the network.
+LOCAL_SCHEMES = {"data", "blob", "about"}
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -91,3 +100,77 @@ def browser():
         chromium = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="session")
+def site_url(site):
+    """The built site served over HTTP from a free port on 127.0.0.1, for the whole session."""
+    handler = functools.partial(_QuietHandler, directory=str(site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+    thread.join()
+
+
+@dataclass
+class LoadedPage:
+    """A page opened in a fresh browser context, with everything noticed while it loaded."""
+
+    page: object
+    url: str
+    outside_requests: list = field(default_factory=list)
+    console_errors: list = field(default_factory=list)
+    page_errors: list = field(default_factory=list)
+    responses: list = field(default_factory=list)
+
+
+@pytest.fixture
+def open_page(browser, site_url):
+    """Open a book page (e.g. "pages/intro") in its own context and wait until the network is idle; with
+    color_scheme="dark" the reader's system asks for dark mode (the theme follows it: default_mode auto).
+
+    Every request is routed: one bound for any host but this machine is recorded and aborted, so the test both
+    sees it and never leaves the machine.
+    """
+    contexts = []
+
+    def open_(name, color_scheme="light"):
+        context = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme=color_scheme)
+        contexts.append(context)
+        page = context.new_page()
+        loaded = LoadedPage(page=page, url=f"{site_url}/{name}.html")
+
+        def route(route):
+            url = urlsplit(route.request.url)
+            if url.scheme in LOCAL_SCHEMES or url.hostname in LOCAL_HOSTS:
+                route.continue_()
+            else:
+                loaded.outside_requests.append(route.request.url)
+                route.abort()
+
+        def console(message):
+            if message.type == "error":
+                where = f"{message.location.get('url')}:{message.location.get('lineNumber')}"
+                loaded.console_errors.append(f"{message.text} (at {where})")
+
+        page.route("**/*", route)
+        page.on("console", console)
+        page.on("pageerror", lambda error: loaded.page_errors.append(str(error)))
+        page.on("response", lambda response: loaded.responses.append(response))
+        response = page.goto(loaded.url, wait_until="networkidle")
+        if response is None or not response.ok:
+            pytest.fail(f"{name}.html is not in the build (HTTP {response and response.status}): is the build stale?")
+        return loaded
+
+    yield open_
+    for context in contexts:
+        context.close()

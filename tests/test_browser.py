@@ -1,16 +1,14 @@
 """The built website, as a reader's browser sees it: offline, free of errors, with rendered math, working sliders,
 launch buttons that open the configured repository, and chapter pages light enough to load on a weak connection.
 
-The site is served from 127.0.0.1 and opened in Debian's Chromium through Playwright (which never downloads a
-browser of its own). Full-page screenshots land in _build/screenshots/ for a human to look at.
+The site is served from 127.0.0.1 (the `site_url` and `open_page` fixtures of conftest.py) and opened through
+Playwright in the Chromium that tools/ensure_browser.py found or installed. Full-page screenshots land in
+_build/screenshots/ for a human to look at.
 """
 
-import functools
-import http.server
 import json
 import re
-import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -18,9 +16,6 @@ import pytest
 from book_layout import CONFIG, SCREENSHOTS, toc_pages
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-LOCAL_HOSTS = {"127.0.0.1", "localhost"}
-# Schemes whose requests never touch the network.
-LOCAL_SCHEMES = {"data", "blob", "about"}
 RAW_TEX = ["$$", "\\frac", "\\sum", "\\(", "\\begin"]
 PAGE_WEIGHT_LIMIT = 2_000_000
 
@@ -32,79 +27,6 @@ CHAPTER_PAGES = [page for page in PAGES if page.startswith("chapters/")]
 def _screenshot_path(name):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS / f"{name.replace('/', '_')}.png"
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture(scope="session")
-def site_url(site):
-    """The built site served over HTTP from a free port on 127.0.0.1, for the whole session."""
-    handler = functools.partial(_QuietHandler, directory=str(site))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
-    thread.join()
-
-
-@dataclass
-class LoadedPage:
-    """A page opened in a fresh browser context, with everything noticed while it loaded."""
-
-    page: object
-    url: str
-    outside_requests: list = field(default_factory=list)
-    console_errors: list = field(default_factory=list)
-    page_errors: list = field(default_factory=list)
-    responses: list = field(default_factory=list)
-
-
-@pytest.fixture
-def open_page(browser, site_url):
-    """Open a book page (e.g. "pages/intro") in its own context and wait until the network is idle.
-
-    Every request is routed: one bound for any host but this machine is recorded and aborted, so the test both
-    sees it and never leaves the machine.
-    """
-    contexts = []
-
-    def open_(name):
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
-        contexts.append(context)
-        page = context.new_page()
-        loaded = LoadedPage(page=page, url=f"{site_url}/{name}.html")
-
-        def route(route):
-            url = urlsplit(route.request.url)
-            if url.scheme in LOCAL_SCHEMES or url.hostname in LOCAL_HOSTS:
-                route.continue_()
-            else:
-                loaded.outside_requests.append(route.request.url)
-                route.abort()
-
-        def console(message):
-            if message.type == "error":
-                where = f"{message.location.get('url')}:{message.location.get('lineNumber')}"
-                loaded.console_errors.append(f"{message.text} (at {where})")
-
-        page.route("**/*", route)
-        page.on("console", console)
-        page.on("pageerror", lambda error: loaded.page_errors.append(str(error)))
-        page.on("response", lambda response: loaded.responses.append(response))
-        response = page.goto(loaded.url, wait_until="networkidle")
-        if response is None or not response.ok:
-            pytest.fail(f"{name}.html is not in the build (HTTP {response and response.status}): is the build stale?")
-        return loaded
-
-    yield open_
-    for context in contexts:
-        context.close()
 
 
 def _math_count(site, name):
