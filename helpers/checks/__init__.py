@@ -17,6 +17,7 @@ True
 from helpers.checks._core import CheckResult
 from helpers.checks.cross_entropy import check_cross_entropy, check_cross_entropy_grad
 from helpers.checks.expression import check_expression
+from helpers.checks.jacobian import check_softmax_jacobian, check_softmax_vjp
 from helpers.checks.softmax import check_softmax, check_softmax_temperature
 
 __all__ = [
@@ -25,5 +26,7 @@ __all__ = [
     "check_cross_entropy_grad",
     "check_expression",
     "check_softmax",
+    "check_softmax_jacobian",
+    "check_softmax_vjp",
     "check_softmax_temperature",
 ]

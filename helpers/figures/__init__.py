@@ -33,7 +33,9 @@ from helpers.figures.jacobian import (
     dependency_diagram_alt,
     jacobian_state,
     jacobian_state_alt,
+    measure_costs,
     product_costs,
+    product_costs_alt,
     show_varying,
 )
 from helpers.figures.softmax import probability_bars, scores_and_probabilities, scores_and_probabilities_alt
@@ -52,7 +54,9 @@ __all__ = [
     "dependency_diagram_alt",
     "jacobian_state",
     "jacobian_state_alt",
+    "measure_costs",
     "product_costs",
+    "product_costs_alt",
     "show_varying",
     "PngOutput",
     "best_gap",

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import timeit
+import tracemalloc
 
 import numpy as np
 
@@ -34,7 +36,7 @@ def dependency_diagram(n=4):
                     )
                     arrows += 1
         for k in range(n):
-            ax.text(-0.05, -k, f"$x_{k + 1}$", ha="right", va="center", fontsize=12)
+            ax.text(-0.05, -k, f"$z_{k + 1}$", ha="right", va="center", fontsize=12)
             ax.text(1.05, -k, f"$s_{k + 1}$", ha="left", va="center", fontsize=12)
         ax.set_xlim(-0.3, 1.3)
         ax.set_ylim(-n + 0.5, 0.5)
@@ -46,12 +48,13 @@ def dependency_diagram(n=4):
 def dependency_diagram_alt(n=4):
     """Alt text for :func:`dependency_diagram`.
 
-    >>> dependency_diagram_alt(2).endswith("for softmax every output has an arrow from every input (4 arrows)")
+    >>> dependency_diagram_alt(2).endswith("for softmax every output has an arrow from every score (4 arrows)")
     True
     """
     return (
-        f"Two diagrams of inputs x1 to x{n} and outputs: for an elementwise function each output has one arrow, "
-        f"from its own input ({n} arrows); for softmax every output has an arrow from every input ({n * n} arrows)"
+        f"Two diagrams of scores z1 to z{n} and outputs s1 to s{n}: for an elementwise function each output has "
+        f"one arrow, from its own score ({n} arrows); "
+        f"for softmax every output has an arrow from every score ({n * n} arrows)"
     )
 
 
@@ -161,6 +164,59 @@ def product_costs(ns, seconds_full, seconds_vjp, bytes_full, bytes_vjp):
     return fig
 
 
+def product_costs_alt(ns):
+    """Alt text for :func:`product_costs`: only what does not change between runs (the sizes, exact memory).
+
+    >>> product_costs_alt([10, 100]).endswith("the direct product's result 8 n = 800 bytes")
+    True
+    """
+    n = ns[-1]
+    return (
+        f"Two log-log panels against the number of classes n, from {ns[0]} to {n}: time per product and peak "
+        "memory, for building J and then multiplying (red circles) and for the direct product s * (g - s @ g) "
+        f"(blue squares). At n = {n} the matrix J alone is 8 n^2 = {8 * n * n:,} bytes; "
+        f"the direct product's result 8 n = {8 * n:,} bytes"
+    )
+
+
+def _peak_bytes(product, *args):
+    """Peak bytes allocated (as tracemalloc sees NumPy's allocations) during one call of ``product``."""
+    started = not tracemalloc.is_tracing()
+    if started:
+        tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        before = tracemalloc.get_traced_memory()[0]
+        product(*args)
+        return tracemalloc.get_traced_memory()[1] - before
+    finally:
+        if started:
+            tracemalloc.stop()
+
+
+def measure_costs(products, ns, seed=0, repeats=3):
+    """Time and peak memory of each ``product(z, g)`` for random ``z``, ``g`` of each size in ``ns``.
+
+    Returns one list of seconds per product (the fastest of ``repeats`` runs, each averaged over enough calls
+    to last about as long as one call at the largest sizes), then one list of peak bytes per product.
+
+    >>> seconds, peak = measure_costs([lambda z, g: z * g], [10, 20])
+    >>> len(seconds), peak[1] - peak[0]  # ten more float64 numbers, and the same fixed overhead
+    (2, 80)
+    """
+    rng = np.random.default_rng(seed)
+    seconds = [[] for _ in products]
+    peaks = [[] for _ in products]
+    for n in ns:
+        z, g = rng.normal(size=(2, n))
+        for k, product in enumerate(products):
+            number = max(1, 2000 // n)
+            runs = timeit.repeat(lambda: product(z, g), number=number, repeat=repeats)
+            seconds[k].append(min(runs) / number)
+            peaks[k].append(_peak_bytes(product, z, g))
+    return (*seconds, *peaks)
+
+
 class PngOutput:
     """A figure whose pixels change from run to run (timings): shown as ``image/png`` with plain-text alt text.
 
@@ -202,7 +258,9 @@ __all__ = [
     "dependency_diagram_alt",
     "jacobian_state",
     "jacobian_state_alt",
+    "measure_costs",
     "product_costs",
+    "product_costs_alt",
     "show_varying",
     "PngOutput",
 ]
