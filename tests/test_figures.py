@@ -3,16 +3,31 @@
 import base64
 import io
 import re
+from html.parser import HTMLParser
 
 import matplotlib.image
 import numpy as np
 import pytest
+import scipy.special
 
 from helpers import figures
 
 
 def _pngs(html):
     return [base64.b64decode(data) for data in re.findall(r'src="data:image/png;base64,([^"]+)"', html)]
+
+
+def _alt_attributes(html):
+    """The alt attributes of every <img>, decoded by Python's HTML parser (as a browser would read them)."""
+    alts = []
+
+    class Images(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            if tag == "img":
+                alts.append(dict(attrs)["alt"])
+
+    Images().feed(html)
+    return alts
 
 
 def _simple_figure(value=1.0):
@@ -37,6 +52,21 @@ def test_figures_have_a_white_background():
     assert np.allclose(corner, 1.0)
 
 
+ODD_ALT = 'Scores "z" < 0 & > 1, <b>not bold</b>'
+
+
+def test_alt_text_is_html_escaped_so_the_browser_reads_it_back_intact():
+    html = figures.show(_simple_figure(), alt=ODD_ALT)._repr_mimebundle_()["text/html"]
+    assert _alt_attributes(html) == [ODD_ALT]
+    assert "<b>" not in html and 'alt="Scores &quot;z&quot; &lt; 0 &amp; &gt; 1' in html
+
+
+def test_slider_alt_text_is_html_escaped_in_every_state():
+    html = figures.slider(lambda v: _simple_figure(v), VALUES, name="v", alt=lambda v: f"{ODD_ALT} {v}").to_html()
+    assert _alt_attributes(html) == [f"{ODD_ALT} {v}" for v in VALUES]
+    assert "<b>" not in html
+
+
 def test_show_requires_alt_text():
     with pytest.raises(ValueError, match="alt text"):
         figures.show(_simple_figure(), alt="")
@@ -51,10 +81,33 @@ def test_rendering_is_deterministic_so_nbval_can_compare_it():
 def test_scores_and_probabilities_labels_both_axes():
     fig = figures.scores_and_probabilities([2.0, 1.0, -1.0], ["a", "b", "c"], temperature=0.5)
     left, right = fig.axes
-    assert left.get_ylabel() and right.get_ylabel()
+    assert left.get_ylabel() == "logit (score)" and right.get_ylabel() == "probability"
+    assert [tick.get_text() for tick in right.get_xticklabels()] == ["a", "b", "c"]
     assert "T = 0.5" in right.get_title()
     heights = [bar.get_height() for bar in right.patches]
     assert np.isclose(sum(heights), 1.0)
+
+
+@pytest.mark.parametrize("temperature", [0.5, 1.0, 3.0])
+def test_probability_bars_are_the_softmax_of_z_over_t(temperature):
+    z = np.array([2.0, 1.0, -1.0])
+    fig = figures.scores_and_probabilities(z, ["cat", "dog", "fox"], temperature=temperature)
+    left, right = fig.axes
+    assert [bar.get_height() for bar in left.patches] == list(z)
+    drawn = [bar.get_height() for bar in right.patches]
+    np.testing.assert_allclose(drawn, scipy.special.softmax(z / temperature), rtol=1e-12)
+    assert [label.get_text() for label in right.texts] == [f"{p:.3f}" for p in scipy.special.softmax(z / temperature)]
+
+
+def test_temperature_changes_the_probabilities_by_hand():
+    # softmax([2, 1, -1] / 0.5) = e^(4, 2, -2) / (e^4 + e^2 + e^-2) = (0.8789, 0.1189, 0.0022), worked by hand
+    alt = figures.scores_and_probabilities_alt([2.0, 1.0, -1.0], ["cat", "dog", "fox"], temperature=0.5)
+    assert alt == (
+        "Bar charts of the logits (cat 2, dog 1, fox -1) and of their softmax at temperature T = 0.5 "
+        "(cat 0.879, dog 0.119, fox 0.002)"
+    )
+    title = figures.scores_and_probabilities([2.0, 1.0, -1.0], ["cat", "dog", "fox"]).axes[1].get_title()
+    assert title == "softmax$(z)$"
 
 
 VALUES = [0.5, 1.0, 2.0, 4.0]
@@ -71,6 +124,21 @@ def test_static_slider_holds_every_state_with_exactly_one_visible():
     visible = [k for k, hidden in enumerate(states) if not hidden]
     assert visible == [VALUES.index(2.0)]
     assert f'max="{len(VALUES) - 1}"' in html and 'value="2"' in html
+
+
+@pytest.mark.parametrize("initial", [0.5, 4.0])
+def test_slider_starts_at_the_initial_value(initial):
+    s = _slider(initial=initial)
+    k = VALUES.index(initial)
+    html = s.to_html()
+    states = re.findall(r'<div class="book-slider-state"( hidden)?>', html)
+    assert [i for i, hidden in enumerate(states) if not hidden] == [k]
+    assert re.search(r'<input type="range"[^>]* value="(\d+)"', html).group(1) == str(k)
+    assert re.search(r"<output [^>]*>([^<]*)</output>", html).group(1) == f"{initial:g}"
+    assert repr(s).startswith(f"[slider] A line (v = {initial:g});")
+    control, view = s.widget().children
+    assert control.value == initial
+    assert f"value {initial}" in view.value
 
 
 def test_static_slider_states_differ_and_carry_their_own_alt_text():
@@ -136,10 +204,10 @@ def test_slider_rejects_bad_arguments(render, values, message):
 @pytest.mark.parametrize("temperature", [0.5, 1.0, 3.0])
 def test_alt_text_states_the_numbers_the_figure_draws(temperature):
     z, labels = [2.0, 1.0, -1.0], ["cat", "dog", "fox"]
-    fig = figures.scores_and_probabilities(z, labels, temperature=temperature)
     alt = figures.scores_and_probabilities_alt(z, labels, temperature=temperature)
-    left, right = fig.axes
     scores, shares = re.findall(r"\(([^)]*)\)", alt)[-2:]
-    assert [float(part.split()[1]) for part in scores.split(", ")] == [bar.get_height() for bar in left.patches]
-    drawn = [bar.get_height() for bar in right.patches]
-    assert np.allclose([float(part.split()[1]) for part in shares.split(", ")], drawn, atol=5e-4)
+    assert scores == "cat 2, dog 1, fox -1"
+    # the reference is SciPy's softmax, not the helpers function the figure and the alt text share
+    expected = scipy.special.softmax(np.array(z) / temperature)
+    assert shares == ", ".join(f"{label} {p:.3f}" for label, p in zip(labels, expected))
+    assert ("temperature T = " in alt) == (temperature != 1)

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+import scipy.special
 import sympy as sp
 
 import helpers
@@ -90,6 +91,45 @@ def test_comparison_detects_a_diagonal_only_jacobian():
     agreement = symbolic.compare_with_numpy(symbolic.softmax_jacobian_expr(zs), zs, diagonal_only, POINTS)
     assert not agreement
     assert "DISAGREE" in repr(agreement)
+
+
+@pytest.mark.parametrize("exact", [False, True])
+@pytest.mark.parametrize("bad", [0, 1, 2])
+def test_comparison_reports_the_largest_error_over_all_points(bad, exact):
+    # numpy_fn is off by 0.25 at one point only (first, middle or last): the verdict must see it wherever it is
+    zs = symbolic.logit_symbols(2)
+    points = np.array([[0.0, 0.0], [1.0, 2.0], [3.0, -1.0]])
+
+    def off_at_one_point(x):
+        return scipy.special.softmax(x) + (0.25 if np.array_equal(x, points[bad]) else 0.0)
+
+    agreement = symbolic.compare_with_numpy(symbolic.softmax_expr(zs), zs, off_at_one_point, points, exact=exact)
+    assert not agreement
+    assert agreement.max_abs_error == pytest.approx(0.25, abs=1e-15)
+    assert repr(agreement) == "SymPy and NumPy DISAGREE on off_at_one_point: largest |difference| 0.25 over 3 points"
+
+
+def test_agreement_holds_up_to_and_including_the_tolerance():
+    assert symbolic.Agreement("f", 2, 1e-12, 1e-12)
+    assert not symbolic.Agreement("f", 2, 1.5e-12, 1e-12)
+    expected = "SymPy and NumPy agree on f at 2 points (every |difference| < 1e-09)"
+    assert repr(symbolic.Agreement("f", 2, 0.0, 1e-9)) == expected
+
+
+def test_comparison_names_the_result_after_the_function_or_the_name_given():
+    zs = symbolic.logit_symbols(2)
+    agreement = symbolic.compare_with_numpy(symbolic.softmax_expr(zs), zs, scipy.special.softmax, [[0.0, 1.0]])
+    assert agreement.name == "softmax" and agreement.points == 1 and agreement.tolerance == 1e-12
+    named = symbolic.compare_with_numpy(symbolic.softmax_expr(zs), zs, scipy.special.softmax, [[0.0, 1.0]], name="s")
+    assert named.name == "s"
+
+
+def test_a_nan_from_numpy_is_a_disagreement():
+    zs = symbolic.logit_symbols(2)
+    agreement = symbolic.compare_with_numpy(
+        symbolic.softmax_expr(zs), zs, lambda x: np.array([np.nan, 1.0]), [[0.0, 1.0], [1.0, 0.0]]
+    )
+    assert not agreement and agreement.max_abs_error == np.inf
 
 
 def test_sympy_cross_entropy_agrees_with_numpy():
