@@ -16,6 +16,8 @@ import student_attempts  # tests/ is on sys.path (tests/conftest.py)
 
 from helpers.checks import CheckResult
 
+MIN_PER_CHECKER = 15  # each checker's attempts in the corpus, right and wrong together
+
 
 def _modules():
     return [
@@ -60,3 +62,19 @@ def test_every_module_lists_attempts_with_unique_names():
         names = [a.name for a in module.ATTEMPTS]
         assert names, f"{module.__name__} lists no attempts"
         assert len(names) == len(set(names)), f"{module.__name__}: duplicate names {Counter(names).most_common(3)}"
+
+
+def test_every_checker_has_enough_attempts_both_right_and_wrong():
+    counts = Counter()
+    for _, attempt in ATTEMPTS:
+        result, _ = run(attempt)
+        counts[(result.name, attempt.correct)] += 1
+    for name in {name for name, _ in counts}:
+        right, wrong = counts[(name, True)], counts[(name, False)]
+        assert right + wrong >= MIN_PER_CHECKER, f"{name}: only {right + wrong} attempts"
+        assert right >= 3 and wrong >= 3, f"{name}: {right} correct and {wrong} wrong attempts"
+
+
+def test_chapter_1_has_at_least_60_attempts():
+    chapter_1 = [a for topic, a in ATTEMPTS if topic in ("softmax", "expression")]
+    assert len(chapter_1) >= 60

@@ -1,5 +1,11 @@
 """Self-check for symbolic answers: :func:`check_expression` compares a SymPy answer with a reference.
 
+The reader's symbols are matched to the reference's by name, so ``sp.symbols('z1 z2')`` made without the
+reference's assumptions (``real=True``) still counts; a string is read with the reference's symbols.  A wrong
+answer gets a diagnosis where one is known (symbols swapped, a sign, a constant factor, a rounded constant such as
+2.718 for e, a whole Matrix instead of its entry, an undefined function such as ``sigma``), else a point where the
+two differ, printed with enough digits to see it.
+
 >>> import sympy as sp
 >>> a, b = sp.symbols("a b", real=True)
 >>> check_expression((a + b) ** 2, a**2 + 2 * a * b + b**2, name="a square").passed
@@ -9,15 +15,220 @@ True
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
-from helpers.checks._core import FAIL, PASS, CheckResult, describe_exception, emit
+from helpers.checks._core import FAIL, PASS, CheckResult, describe_exception, emit, fmt
 
 __all__ = ["check_expression"]
 
-# Relative and absolute tolerance at the sample points: 30-digit evaluation makes 10 digits safe.
+# Relative and absolute tolerance at the sample points: 30-digit evaluation makes 10 digits safe, and an answer
+# with a rounded constant (2.718 for e: relative error about 1e-4) is rejected.
 SAMPLE_RTOL = 1e-10
 SAMPLE_ATOL = 1e-12
+N_POINTS = 6
+# Below this relative difference at every sample point a wrong answer is a near miss (a rounded constant).
+NEAR = 1e-3
+
+
+class _Refusal(Exception):
+    """An answer the check cannot compare, with the line that tells the reader why."""
+
+
+def _first_lines(text, limit=60):
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _read_string(text, symbols):
+    """Parse a string answer with the reference's symbols (``^`` is read as a power)."""
+    import sympy as sp
+    from sympy.parsing.sympy_parser import convert_xor, parse_expr, standard_transformations
+
+    stripped = text.strip()
+    if not stripped:
+        raise _Refusal("your answer is an empty string: write the formula, e.g. '1/(1 + exp(z2 - z1))'")
+    if "=" in stripped.replace("==", "").replace("<=", "").replace(">=", "").replace("!=", ""):
+        raise _Refusal(f"write only the right-hand side of your formula, without 'name =' (got {stripped!r})")
+    local = {s.name: s for s in symbols}
+    local.setdefault("E", sp.E)
+    local.setdefault("e", sp.E)  # in a typed formula, e^(z2 - z1) means Euler's number
+    try:
+        return parse_expr(stripped, local_dict=local, transformations=standard_transformations + (convert_xor,))
+    except Exception as exc:  # noqa: BLE001 -- the tokenizer and parser raise many kinds
+        balanced = stripped.count("(") == stripped.count(")")
+        why = describe_exception(exc) if balanced else "the parentheses are not balanced"
+        raise _Refusal(
+            f"could not read {_first_lines(stripped)!r} as a formula ({why}): "
+            "write it as in Python, e.g. '1/(1 + exp(z2 - z1))'"
+        ) from None
+
+
+def _read_answer(expr, reference):
+    """Turn what the reader handed in into a SymPy expression, or raise _Refusal saying why not."""
+    import sympy as sp
+
+    symbols = sorted(reference.free_symbols, key=str)
+    if isinstance(expr, str):
+        answer = _read_string(expr, symbols)
+    elif isinstance(expr, sp.MatrixBase):
+        entries = [i for i, entry in enumerate(expr) if _equal_quietly(entry, reference)]
+        shape = "x".join(map(str, expr.shape))
+        if entries:
+            raise _Refusal(
+                f"you gave a whole Matrix ({shape}); its entry [{entries[0]}] equals the reference: "
+                f"pass that entry, e.g. s[{entries[0]}]"
+            )
+        raise _Refusal(f"you gave a whole Matrix ({shape}): the answer is one entry, e.g. s[0]")
+    elif isinstance(expr, (list, tuple, set, dict)):
+        raise _Refusal(f"your answer is a {type(expr).__name__}: give one expression")
+    elif callable(expr) and not isinstance(expr, sp.Basic):
+        name = getattr(expr, "__name__", "f")
+        name = "f" if name == "<lambda>" else name
+        args = ", ".join(map(str, symbols))
+        raise _Refusal(f"your answer is a function, not an expression: call it, e.g. {name}({args})")
+    else:
+        try:
+            answer = sp.sympify(expr, strict=True)
+        except Exception as exc:  # noqa: BLE001 -- sympify raises many kinds for foreign objects
+            raise _Refusal(
+                f"could not read your answer (a {type(expr).__name__}) as a formula ({describe_exception(exc)})"
+            ) from None
+    if isinstance(answer, (sp.logic.boolalg.BooleanAtom, bool)):
+        raise _Refusal(f"your answer is {answer}, not a formula: did you write == where you meant to give the formula?")
+    if isinstance(answer, sp.Rel):
+        raise _Refusal("your answer is an equation: give the right-hand side only")
+    if not isinstance(answer, sp.Expr):
+        raise _Refusal(f"your answer is a {type(answer).__name__}, not one expression")
+    return answer
+
+
+def _match_symbols(answer, reference):
+    """Replace the answer's symbols by the reference's of the same name; return (answer, note, unknown names)."""
+    by_name = {s.name: s for s in reference.free_symbols}
+    renamed, unknown = {}, []
+    for s in answer.free_symbols:
+        if s in reference.free_symbols:
+            continue
+        if s.name in by_name:
+            renamed[s] = by_name[s.name]
+        else:
+            unknown.append(s.name)
+    note = None
+    if renamed:
+        names = ", ".join(sorted(s.name for s in renamed))
+        made = _assumption_difference([by_name[s.name] for s in renamed], list(renamed))
+        if len(renamed) == 1:
+            note = f"your symbol {names} was made {made}; it was matched to the reference's by name"
+        else:
+            note = f"your symbols {names} were made {made}; they were matched to the reference's by name"
+    return answer.xreplace(renamed), note, sorted(unknown)
+
+
+def _assumption_difference(theirs, yours):
+    """How the reader's same-named symbols differ from the reference's: "without real=True", say."""
+    for key in ("positive", "real"):
+        if all(getattr(r, f"is_{key}") for r in theirs) and not any(getattr(y, f"is_{key}") for y in yours):
+            return f"without {key}=True"
+    return "with other assumptions than the reference's"
+
+
+def _undefined_functions(answer, reference):
+    from sympy.core.function import AppliedUndef
+
+    return sorted({f.func.__name__ for f in answer.atoms(AppliedUndef)} - {
+        f.func.__name__ for f in reference.atoms(AppliedUndef)
+    })
+
+
+def _value_at(expr, values):
+    """The complex value of ``expr`` at ``values`` (30 digits), or None if it is undefined there."""
+    try:
+        value = complex(expr.evalf(30, subs=values))
+    except (TypeError, ValueError, ZeroDivisionError):
+        return None
+    return value if np.isfinite(value) else None
+
+
+def _equal_quietly(a, b):
+    """Is ``a - b`` zero by simplify, without ever raising?"""
+    import sympy as sp
+
+    try:
+        return sp.simplify(sp.sympify(a) - b) == 0
+    except Exception:  # noqa: BLE001 -- only a shortcut; the sample points decide otherwise
+        return False
+
+
+def _points(symbols):
+    import sympy as sp
+
+    # Two decimals, so the point printed in a counterexample is exactly the point used.
+    rows = np.round(np.random.default_rng(0).uniform(-3, 3, size=(N_POINTS, len(symbols))), 2)
+    return [dict(zip(symbols, (sp.Float(f"{v:.2f}", 30) for v in row))) for row in rows]
+
+
+def _agrees(values_a, values_b, rtol=SAMPLE_RTOL, atol=SAMPLE_ATOL):
+    return all(
+        a is not None and b is not None and np.isclose(a, b, rtol=rtol, atol=atol) for a, b in zip(values_a, values_b)
+    )
+
+
+def _diagnose(answer, reference, points, yours, expected):
+    """A hint naming the mistake when the answer is a known transformation of the reference, else None."""
+    import sympy as sp
+
+    symbols = sorted(reference.free_symbols, key=str)
+    for a, b in itertools.combinations(symbols, 2):
+        swapped = reference.xreplace({a: b, b: a})
+        if _agrees(yours, [_value_at(swapped, p) for p in points]):
+            hint = f"your answer is the reference with {a} and {b} swapped"
+            if _agrees([_value_at(1 - reference, p) for p in points], yours):
+                hint += (
+                    ": for two classes that is the other class's probability (s_2, not s_1): "
+                    f"is the sign of {a} - {b} flipped?"
+                )
+            return hint
+    if _agrees(yours, [-e for e in expected]):
+        return "your answer is minus the reference: a sign is flipped"
+    if _agrees(yours, [1 - e for e in expected]):
+        return "your answer is 1 minus the reference: is it the complement (the other class)?"
+    if all(e not in (0, None) for e in expected) and _agrees(yours, [1 / e for e in expected]):
+        return "your answer is 1 / the reference: numerator and denominator are swapped"
+    if all(e not in (0, None) for e in expected) and all(y is not None for y in yours):
+        ratios = [y / e for y, e in zip(yours, expected)]
+        if np.allclose(ratios, ratios[0], rtol=1e-9) and not np.isclose(ratios[0], 1, rtol=NEAR):
+            return f"your answer is {fmt(ratios[0].real, 6)} times the reference: a constant factor is off"
+        offsets = [y - e for y, e in zip(yours, expected)]
+        if np.allclose(offsets, offsets[0], rtol=1e-9, atol=1e-12) and abs(offsets[0]) > NEAR:
+            return f"your answer differs from the reference by the constant {fmt(offsets[0].real, 6)}"
+    if all(y is not None and e is not None for y, e in zip(yours, expected)):
+        worst = max(abs(y - e) / max(abs(e), 1e-300) for y, e in zip(yours, expected))
+        if worst < NEAR:
+            floats = sorted({f"{float(f):.12g}" for f in answer.atoms(sp.Float)}, key=len)[:2]
+            which = f" (your answer contains {', '.join(floats)})" if floats else ""
+            return (
+                f"very close but not equal (relative difference up to {worst:.1g} at the sample points){which}: "
+                "is a constant rounded, e.g. 2.718 for e? use sp.exp(...) and exact numbers such as sp.Rational(1, 3)"
+            )
+    return None
+
+
+def _counterexample(points, yours, expected):
+    """The first sample point where the two differ, with enough digits to see the difference."""
+    for point, y, e in zip(points, yours, expected):
+        if y is None or e is None or not np.isclose(y, e, rtol=SAMPLE_RTOL, atol=SAMPLE_ATOL):
+            where = ", ".join(f"{k} = {float(v):g}" for k, v in point.items())
+            if y is None:
+                return f"at {where}: your answer is undefined (division by zero?), the reference is {e.real:.6g}"
+            if e is None:
+                return f"at {where}: the reference is undefined, yours is {y.real:.6g}"
+            digits = 6
+            while digits < 17 and f"{y.real:.{digits}g}" == f"{e.real:.{digits}g}":
+                digits += 1
+            return f"at {where}: yours is {y.real:.{digits}g}, the reference is {e.real:.{digits}g}"
+    return None
 
 
 def _expression_result(name, expr, reference):
@@ -25,43 +236,63 @@ def _expression_result(name, expr, reference):
     import sympy as sp
 
     label = f"check_expression ({name})"
+
+    def fail(*lines, case=None):
+        printed = (f"{FAIL} {label}: {lines[0]}", *(f"  {x}" for x in lines[1:]))
+        return CheckResult(label, False, True, printed, case, 0, 1)
+
     if expr is None or expr is Ellipsis:
         lines = (f"{label}: not attempted yet", "  replace the ... with your answer and run this cell again")
         return CheckResult(label, False, False, lines, None, 0, 1)
+    reference = sp.sympify(reference)
     try:
-        answer = sp.sympify(expr)
-    except (sp.SympifyError, TypeError, ValueError) as exc:
-        line = f"{FAIL} {label}: could not read your answer as a formula ({describe_exception(exc)})"
-        return CheckResult(label, False, True, (line,), None, 0, 1)
-    symbols = sorted(reference.free_symbols, key=str)
-    extra = answer.free_symbols - reference.free_symbols
-    if extra:
-        allowed = ", ".join(map(str, symbols))
-        line = f"{FAIL} {label}: your answer uses {', '.join(sorted(map(str, extra)))}; use only {allowed}"
-        return CheckResult(label, False, True, (line,), None, 0, 1)
-    if sp.simplify(answer - reference) == 0:
-        return CheckResult(label, True, True, (f"{PASS} {label}: equal to the reference",), None, 1, 1)
+        answer = _read_answer(expr, reference)
+    except _Refusal as refusal:
+        return fail(str(refusal))
+    answer, note, unknown = _match_symbols(answer, reference)
+    allowed = ", ".join(sorted(s.name for s in reference.free_symbols))
+    if unknown:
+        hint = f"your answer uses {', '.join(unknown)}, which the reference does not: write it in terms of {allowed}"
+        if "e" in unknown:
+            hint += " (for e to a power write exp(...), or sp.E)"
+        return fail(hint)
+    undefined = _undefined_functions(answer, reference)
+    if undefined:
+        calls = ", ".join(f"{f}(...)" for f in undefined)
+        return fail(
+            f"your answer uses {calls}, a function SymPy does not know: write it out with sp.exp, "
+            "e.g. a sigmoid sigma(u) is 1 / (1 + sp.exp(-u))"
+        )
+    passed = f"{PASS} {label}: equal to the reference"
+    passed_lines = (passed, f"  note: {note}") if note else (passed,)
+    if _equal_quietly(answer, reference):
+        return CheckResult(label, True, True, passed_lines, None, 1, 1)
     # simplify can miss a true identity, so decide at sample points; a mismatch is a counterexample.
-    points = np.random.default_rng(0).uniform(-3, 3, size=(5, len(symbols)))
-    for point in points:
-        values = dict(zip(symbols, (sp.Float(v) for v in point)))
-        yours, expected = complex(answer.evalf(30, subs=values)), complex(reference.evalf(30, subs=values))
-        if not np.isclose(yours, expected, rtol=SAMPLE_RTOL, atol=SAMPLE_ATOL):
-            where = ", ".join(f"{k} = {float(v):.3g}" for k, v in values.items())
-            lines = (
-                f"{FAIL} {label}: not equal to the reference",
-                f"  at {where}: yours is {yours.real:.6g}, the reference is {expected.real:.6g}",
-            )
-            return CheckResult(label, False, True, lines, "sample point", 0, 1)
-    return CheckResult(label, True, True, (f"{PASS} {label}: equal to the reference",), None, 1, 1)
+    symbols = sorted(reference.free_symbols, key=str)
+    points = _points(symbols)
+    yours = [_value_at(answer, p) for p in points]
+    expected = [_value_at(reference, p) for p in points]
+    if _agrees(yours, expected):
+        return CheckResult(label, True, True, passed_lines, None, 1, 1)
+    lines = ["not equal to the reference", _counterexample(points, yours, expected)]
+    if not answer.free_symbols and symbols:
+        lines.append(f"hint: your answer is a number; write a formula in {allowed}")
+    else:
+        hint = _diagnose(answer, reference, points, yours, expected)
+        if hint:
+            lines.append(f"hint: {hint}")
+    if note:
+        lines.append(f"note: {note}")
+    return fail(*[x for x in lines if x], case="sample point")
 
 
 def check_expression(expr, reference, name="your expression") -> CheckResult:
     """Check a SymPy answer ``expr`` against ``reference`` and print feedback.
 
-    Passes if SymPy simplifies the difference to 0, or, when ``simplify`` is
-    not strong enough, if both agree to 10 digits at five random points.  On a
-    failure it prints a point where the two differ.  ``...`` or None means
+    ``expr`` may be a SymPy expression (its symbols are matched to the reference's by name, whatever their
+    assumptions) or a string, read with the reference's symbols.  Passes if SymPy simplifies the difference to
+    0, or, when ``simplify`` is not strong enough, if both agree to 10 digits at six random points.  On a
+    failure it prints a point where the two differ and, where it can, names the mistake.  ``...`` or None means
     "not attempted yet".  Never raises.
 
     >>> import sympy as sp
@@ -69,6 +300,10 @@ def check_expression(expr, reference, name="your expression") -> CheckResult:
     >>> check_expression((a + b) ** 2, a**2 + 2 * a * b + b**2, name="a square").passed
     ✓ check_expression (a square): equal to the reference
     True
+    >>> check_expression("a**2 + b**2", (a + b) ** 2, name="a square").passed
+    ✗ check_expression (a square): not equal to the reference
+      at a = 0.82, b = -1.38: yours is 2.5768, the reference is 0.3136
+    False
     """
     try:
         result = _expression_result(name, expr, reference)
@@ -77,5 +312,8 @@ def check_expression(expr, reference, name="your expression") -> CheckResult:
     except BaseException as exc:  # noqa: BLE001 -- a check must not stop the notebook
         line = f"{FAIL} check_expression ({name}): could not check this answer ({describe_exception(exc)})"
         result = CheckResult(f"check_expression ({name})", False, True, (line,))
-    emit(result.messages)
+    try:
+        emit(result.messages)
+    except Exception:  # noqa: BLE001 -- a closed or broken stdout is no reason to raise
+        pass
     return result

@@ -5,7 +5,7 @@ fails on its own case, and the symptom on that case names the mistake.
 
 >>> from helpers.numerics import softmax
 >>> check_softmax(softmax).passed
-✓ check_softmax: all 7 checks passed
+✓ check_softmax: all 8 checks passed
 True
 """
 
@@ -18,6 +18,7 @@ import numpy as np
 from helpers import numerics
 from helpers.checks._core import (
     ATOL,
+    FAR_APART_ROWS,
     LOG_MAX,
     PER_ROW,
     RTOL,
@@ -25,7 +26,9 @@ from helpers.checks._core import (
     CheckResult,
     Spec,
     close,
+    digits_to_differ,
     fmt,
+    random_logits,
     rows_sum_to_one,
     run_check,
 )
@@ -40,22 +43,31 @@ _TEMPERATURE_FORMULA = (
 
 # --------------------------------------------------------------------------- softmax
 
+_ORDINARY = "nan or inf for ordinary inputs: is something divided by zero, or exp applied to a huge number?"
+# The book's mistake museum (REFERENCES.md numbers them): named in the hints so a reader can look them up.
+_MUSEUM_1 = "mistake museum (1): the shift applied after exp"
+_MUSEUM_2 = "mistake museum (2): max or sum over the whole batch"
+_MUSEUM_6 = 'mistake museum (6): "stable" versions that are not'
+_BATCH_MAX = (
+    "a row far below the batch maximum came back as nan: the max must be taken per row, "
+    f"not over the whole batch (np.max(x, axis=-1, keepdims=True)); {_MUSEUM_2}"
+)
 
-def _softmax_case(label, x, nonfinite_hint, wrong_hint=None):
+
+def _softmax_case(label, x, nonfinite_hint=_ORDINARY):
     x = np.asarray(x, dtype=np.float64)
-    return Case(label, (x,), numerics.softmax(x), nonfinite_hint, wrong_hint or _SOFTMAX_FORMULA)
+    return Case(label, (x,), numerics.softmax(x), nonfinite_hint, _SOFTMAX_FORMULA)
 
 
 def _softmax_cases():
     """Each input isolates one family of mistakes (see the book's mistake museum)."""
-    ordinary = "nan or inf for ordinary inputs: is something divided by zero?"
     return (
-        # Catches wrong formulas: shift after exp, x / sum(x), dividing by max * sum.
-        _softmax_case("a small vector", [1.0, 2.0, 3.0], ordinary),
+        # Catches wrong formulas: shift after exp, x / sum(x), dividing by max * sum, log-softmax.
+        _softmax_case("a small vector", [1.0, 2.0, 3.0]),
         # Not square, so a transposed or axis=0 answer cannot pass; one row is uniform.
-        _softmax_case(
-            "a batch of rows", [[1.0, 2.0, 3.0, 4.0], [0.0, 0.0, 0.0, 0.0], [-1.0, 5.0, 2.0, 0.5]], ordinary
-        ),
+        _softmax_case("a batch of rows", [[1.0, 2.0, 3.0, 4.0], [0.0, 0.0, 0.0, 0.0], [-1.0, 5.0, 2.0, 0.5]]),
+        # Ordinary non-integer scores: half precision or rounded outputs are off by about 1e-3 here.
+        _softmax_case("ordinary random scores", random_logits((2, 5), seed=1)),
         # exp overflows above about 709.78, so the unshifted formula gives inf / inf.
         _softmax_case(
             "large values",
@@ -68,15 +80,10 @@ def _softmax_cases():
             "an all-negative row (max(x) < 0)",
             [-1000.0, -1001.0, -1002.0],
             "shifting by max(0, max(x)) is not enough: for all-negative rows exp still underflows "
-            "to 0 and 0/0 = nan; subtract max(x) itself",
+            f"to 0 and 0/0 = nan; subtract max(x) itself; {_MUSEUM_6}",
         ),
         # A max over the whole batch pushes the low row to exp(-1000) = 0, hence 0 / 0.
-        _softmax_case(
-            "rows at different scales",
-            [[0.5, 0.0, -0.5], [-1000.0, -1001.0, -1002.0]],
-            "a row far below the batch maximum came back as nan: the max must be taken per row, "
-            "not over the whole batch (np.max(x, axis=-1, keepdims=True))",
-        ),
+        _softmax_case("rows far apart", FAR_APART_ROWS, _BATCH_MAX),
         # Shifting by the mean or the minimum leaves exp(800): only the max is safe.
         _softmax_case(
             "widely spread values",
@@ -107,39 +114,51 @@ def _matches(got, model, x):
 
 def _softmax_shape_hint(case, got_shape):
     """Name the mistake from the shape of a wrongly shaped answer."""
-    x_shape = case.expected.shape
+    x_shape = np.shape(case.args[0])
     if got_shape == x_shape[:-1]:
         return "wrong output shape: did you return the sum (or max) instead of dividing by it?"
-    if got_shape == x_shape[::-1]:
-        return "wrong output shape: the output is transposed; keep the shape of x"
+    if got_shape == () and len(x_shape) == 1:
+        return "wrong output shape: one number came back; did you return the sum (or max) instead of dividing by it?"
+    if len(x_shape) >= 2 and got_shape == x_shape[::-1]:
+        return "wrong output shape: the output is transposed; keep the shape of x (transpose back, or use axis=-1)"
     return "wrong output shape: softmax gives one probability per score, so the output has the shape of x"
+
+
+def _softmax_symptoms(scores, got, expected, nonfinite_hint, what="x"):
+    """The mistake behind a wrong softmax of ``scores`` (x, or x / t), from its symptom; None if unknown."""
+    if not np.isfinite(got).all():
+        return nonfinite_hint
+    if _matches(got, _shift_after_exp, scores):
+        return f"shift applied after exp: write exp({what} - max({what})), not exp({what}) - max({what}); {_MUSEUM_1}"
+    if close(got, numerics.log_softmax(scores)):
+        return (
+            "these are log-probabilities (log-softmax, or log of the softmax): "
+            "softmax is their exp, so return e / e.sum(...) rather than its log"
+        )
+    if _matches(got, _scores_normalised, scores):
+        return f"you normalised the scores themselves: exponentiate first, softmax is exp({what}) / sum(exp({what}))"
+    if got.ndim == 2 and not rows_sum_to_one(got):
+        if np.isclose(got.sum(), 1.0, rtol=RTOL, atol=ATOL):
+            return f"rows do not sum to 1 in a batch: {PER_ROW}; {_MUSEUM_2}"
+        if np.allclose(got.sum(axis=0), 1.0, rtol=RTOL, atol=ATOL):
+            return "the columns sum to 1, not the rows: softmax is over the last axis, use axis=-1 (not 0)"
+    sums = got.sum(axis=-1, keepdims=True)
+    proportional = bool(np.all(sums != 0)) and close(got / sums, expected)
+    if proportional and not rows_sum_to_one(got):
+        total = fmt(got.sum(axis=-1), digits_to_differ(got.sum(axis=-1), np.ones(got.shape[:-1])))
+        return (
+            f"right proportions but the outputs sum to {total}, not 1: divide by the sum alone "
+            f"(dividing by max * sum or any other factor breaks the normalisation; {_MUSEUM_6})"
+        )
+    if (got < 0).any():
+        return "negative probabilities: exp(...) is positive, so check what is subtracted after exp"
+    return None
 
 
 def _softmax_value_hint(case, got):
     """Name the mistake from the symptom of a wrong (right-shaped) answer."""
     (x,) = case.args
-    expected = case.expected
-    if not np.isfinite(got).all():
-        return case.nonfinite_hint
-    if _matches(got, _shift_after_exp, x):
-        return "shift applied after exp: write exp(x - max(x)), not exp(x) - max(x)"
-    if _matches(got, _scores_normalised, x):
-        return "you normalised the scores themselves: exponentiate first, softmax is exp(x) / sum(exp(x))"
-    if got.ndim == 2 and not rows_sum_to_one(got):
-        if np.isclose(got.sum(), 1.0, rtol=RTOL, atol=ATOL):
-            return f"rows do not sum to 1 in a batch: {PER_ROW}"
-        if np.allclose(got.sum(axis=0), 1.0, rtol=RTOL, atol=ATOL):
-            return "the columns sum to 1, not the rows: softmax is over the last axis, use axis=-1 (not 0)"
-    proportional = close(got / got.sum(axis=-1, keepdims=True), expected)
-    if proportional and not rows_sum_to_one(got):
-        total = fmt(got.sum(axis=-1), 3)
-        return (
-            f"right proportions but the outputs sum to {total}, not 1: divide by the sum alone "
-            "(dividing by max * sum or any other factor breaks the normalisation)"
-        )
-    if (got < 0).any():
-        return "negative probabilities: exp(...) is positive, so check what is subtracted after exp"
-    return case.wrong_hint
+    return _softmax_symptoms(x, got, case.expected, case.nonfinite_hint)
 
 
 _SOFTMAX = Spec("check_softmax", _softmax_cases, _softmax_value_hint, _softmax_shape_hint)
@@ -151,12 +170,15 @@ def check_softmax(fn: Callable | None) -> CheckResult:
     .. math:: \operatorname{softmax}(x)_i = \frac{e^{x_i - m}}{\sum_j e^{x_j - m}}, \qquad m = \max_j x_j
 
     ``fn`` is called with one float64 array at a time: a small vector, a 3x4
-    batch, large values (exp overflows above 709.78), an all-negative row
-    (exp underflows), a batch whose rows differ by 1000, and widely spread
-    values.  Each answer is compared with :func:`helpers.numerics.softmax`
-    (``np.allclose``, ``rtol=1e-5``, ``atol=1e-8``); any array-like of real
-    numbers counts, so returning a list is fine.  The input must come back
-    unchanged.  Checking stops at the first failure.
+    batch, seeded random non-integer scores, large values (exp overflows above
+    709.78), an all-negative row (exp underflows), a batch whose rows differ by
+    1000, and widely spread values.  Each answer is compared with
+    :func:`helpers.numerics.softmax` (``np.allclose``, ``rtol=1e-5``,
+    ``atol=1e-8``: any correct float64 or float32 implementation passes, half
+    precision does not); any array-like of real numbers counts, so returning a
+    list is fine.  The input must come back unchanged.  Checking stops at the
+    first failure, and the hint names the mistake (numbered as in the book's
+    mistake museum) or shows how close a near miss came.
 
     Returns a :class:`CheckResult`, truthy only if all checks pass;
     ``attempted`` is False when ``fn`` is None, ``...``, raises
@@ -164,7 +186,7 @@ def check_softmax(fn: Callable | None) -> CheckResult:
 
     >>> from helpers.numerics import softmax
     >>> check_softmax(softmax).passed
-    ✓ check_softmax: all 7 checks passed
+    ✓ check_softmax: all 8 checks passed
     True
     >>> naive = lambda x: np.exp(x) / np.exp(x).sum(axis=-1, keepdims=True)
     >>> check_softmax(naive).passed
@@ -180,24 +202,27 @@ def check_softmax(fn: Callable | None) -> CheckResult:
 # --------------------------------------------------------------------------- softmax with a temperature
 
 
-def _temperature_case(label, x, t, nonfinite_hint):
+def _temperature_case(label, x, t, nonfinite_hint=_ORDINARY):
     x, t = np.asarray(x, dtype=np.float64), np.float64(t)
     return Case(label, (x, t), numerics.softmax(x / t), nonfinite_hint, _TEMPERATURE_FORMULA, ("x", "t"))
 
 
 def _temperature_cases():
-    ordinary = "nan or inf for ordinary inputs: is something divided by zero?"
     return (
-        _temperature_case("a small vector at t = 2", [1.0, 2.0, 3.0], 2.0, ordinary),
-        _temperature_case("a batch at t = 0.5", [[1.0, 2.0, 3.0, 4.0], [0.0, 0.0, 0.0, 0.0]], 0.5, ordinary),
+        _temperature_case("a small vector at t = 2", [1.0, 2.0, 3.0], 2.0),
+        # Not square, so a transposed answer cannot pass.
+        _temperature_case("a batch at t = 0.5", [[1.0, 2.0, 3.0, 4.0], [0.0, 0.0, 0.0, 0.0]], 0.5),
+        _temperature_case("ordinary random scores at t = 0.7", random_logits((2, 5), seed=2), 0.7),
         # x / t reaches 3000: only a shift by the max of x / t keeps exp finite.
         _temperature_case(
             "a tiny temperature",
             [1.0, 3.0, 3.0],
             0.001,
-            "nan for a small t: x / t is huge, so subtract the max of x / t before exponentiating",
+            "nan for a small t: x / t is huge, so subtract the max of x / t (not of x) before exponentiating",
         ),
-        _temperature_case("a large temperature", [[1.0, 2.0, 3.0], [-1000.0, -1001.0, -1002.0]], 100.0, ordinary),
+        # A max over the whole batch pushes the low row to exp(-1000) = 0, hence 0 / 0.
+        _temperature_case("rows far apart at t = 1", FAR_APART_ROWS, 1.0, _BATCH_MAX),
+        _temperature_case("a large temperature", FAR_APART_ROWS, 100.0),
     )
 
 
@@ -209,9 +234,12 @@ def _temperature_value_hint(case, got):
         return "the temperature has no effect: divide the scores by t before the softmax"
     if close(got, numerics.softmax(x * t)):
         return "you multiplied by t: softmax(x / t) divides the scores by the temperature"
-    if got.ndim == 2 and not rows_sum_to_one(got):
-        return f"rows do not sum to 1 in a batch: {PER_ROW}"
-    return case.wrong_hint
+    if close(got * t, numerics.softmax(x)):
+        return "you divided the probabilities by t: divide the scores x by t before exponentiating"
+    if got.ndim == 2 and not rows_sum_to_one(got) and not np.isclose(got.sum(), 1.0, rtol=RTOL, atol=ATOL):
+        if np.allclose(got.sum(axis=0), 1.0, rtol=RTOL, atol=ATOL):
+            return "the columns sum to 1, not the rows: softmax is over the last axis, use axis=-1 (not 0)"
+    return _softmax_symptoms(x / t, got, case.expected, case.nonfinite_hint, what="x / t")
 
 
 _TEMPERATURE = Spec("check_softmax_temperature", _temperature_cases, _temperature_value_hint, _softmax_shape_hint)
@@ -222,12 +250,14 @@ def check_softmax_temperature(fn: Callable | None) -> CheckResult:
 
     .. math:: \operatorname{softmax}(x / t)_i = \frac{e^{x_i / t}}{\sum_j e^{x_j / t}}, \qquad t > 0
 
-    Inputs: a vector at ``t = 2``, a batch at ``t = 0.5``, scores of order 1 at
-    ``t = 0.001`` (so ``x / t`` reaches 3000 and only a shifted formula stays
-    finite) and a batch at ``t = 100``.  Same rules and result as :func:`check_softmax`.
+    Inputs: a vector at ``t = 2``, a batch at ``t = 0.5``, seeded random
+    non-integer scores at ``t = 0.7``, scores of order 1 at ``t = 0.001`` (so
+    ``x / t`` reaches 3000 and only a shifted formula stays finite), a batch
+    whose rows differ by 1000 at ``t = 1`` (a max over the whole batch fails)
+    and the same batch at ``t = 100``.  Same rules and result as :func:`check_softmax`.
 
     >>> check_softmax_temperature(lambda x, t: numerics.softmax(x / t)).passed
-    ✓ check_softmax_temperature: all 5 checks passed
+    ✓ check_softmax_temperature: all 7 checks passed
     True
     """
     return run_check(_TEMPERATURE, fn)

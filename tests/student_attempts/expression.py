@@ -1,0 +1,71 @@
+"""Chapter 1, exercise 1: attempts at s_1 = sigma(z1 - z2) for two classes, checked as the chapter checks them:
+``check_expression(my_s1, s1_reference, name="s_1 for two classes")``.
+
+The reference is written out here with SymPy (independently of helpers.symbolic): exp(z1) / (exp(z1) + exp(z2))
+with real symbols, as the chapter's ``symbolic.logit_symbols(2)`` makes them.
+"""
+
+from functools import partial
+
+import sympy as sp
+
+from helpers.checks import check_expression
+from student_attempts import correct, wrong
+
+z1, z2 = sp.symbols("z1 z2", real=True)
+S1 = sp.exp(z1) / (sp.exp(z1) + sp.exp(z2))
+S2 = sp.exp(z2) / (sp.exp(z1) + sp.exp(z2))
+
+check_s1 = partial(check_expression, reference=S1, name="s_1 for two classes")
+
+# The learner's own symbols, made without real=True: matched by name.
+a1, a2 = sp.symbols("z1 z2")
+# A sigmoid the learner defines as a Python function (fine) and one left undefined (not fine).
+sigmoid = sp.Lambda(sp.Symbol("u"), 1 / (1 + sp.exp(-sp.Symbol("u"))))
+sigma = sp.Function("sigma")
+
+ATTEMPTS = [
+    # correct, in many forms
+    correct("sigmoid of z1 - z2", 1 / (1 + sp.exp(-(z1 - z2))), check_s1),
+    correct("exp(z2 - z1) in the denominator", 1 / (1 + sp.exp(z2 - z1)), check_s1),
+    correct("the softmax entry itself", sp.exp(z1) / (sp.exp(z1) + sp.exp(z2)), check_s1),
+    correct("tanh form", (1 + sp.tanh((z1 - z2) / 2)) / 2, check_s1),
+    correct("1 - s_2", 1 - sp.exp(z2) / (sp.exp(z1) + sp.exp(z2)), check_s1),
+    correct("E to a power", sp.E**z1 / (sp.E**z1 + sp.E**z2), check_s1),
+    correct("own symbols without real=True", 1 / (1 + sp.exp(a2 - a1)), check_s1),
+    correct("own symbols, tanh form with floats", 0.5 * (1 + sp.tanh((a1 - a2) / 2)), check_s1),
+    correct("a string", "1/(1 + exp(z2 - z1))", check_s1),
+    correct("a string with ^ and e", "1/(1 + e^(-(z1 - z2)))", check_s1),
+    correct("a Lambda sigmoid applied", sigmoid(z1 - z2), check_s1),
+    correct("divided through by exp(z1)", 1 / (1 + sp.exp(z2) / sp.exp(z1)), check_s1),
+    correct("one own symbol, one reference symbol", 1 / (1 + sp.exp(z2 - a1)), check_s1),
+    # wrong, each with the words that name its mistake
+    wrong("s_2 for s_1", S2, check_s1, "swapped", "s_2, not s_1"),
+    wrong("sign of z1 - z2 flipped", 1 / (1 + sp.exp(z1 - z2)), check_s1, "swapped", "sign of z1 - z2 flipped"),
+    wrong("whole softmax Matrix", sp.Matrix([S1, S2]), check_s1, "whole Matrix", "entry [0]", "s[0]"),
+    wrong("whole Matrix, wrong entries", sp.Matrix([S2, 2 * S2]), check_s1, "whole Matrix", "one entry"),
+    wrong("undefined function sigma", sigma(z1 - z2), check_s1, "sigma(...)", "SymPy does not know"),
+    wrong("sigma in a string", "sigma(z1 - z2)", check_s1, "sigma(...)", "SymPy does not know"),
+    wrong("minus the reference", -S1, check_s1, "minus the reference", "sign"),
+    wrong("twice the reference", 2 * S1, check_s1, "2 times the reference"),
+    wrong("reciprocal", 1 + sp.exp(z2 - z1), check_s1, "1 / the reference"),
+    wrong("2.718 for e", 1 / (1 + 2.718 ** (z2 - z1)), check_s1, "very close but not equal", "2.718"),
+    wrong("a number, not a formula", 0.731, check_s1, "your answer is a number"),
+    wrong(
+        "other symbol names",
+        1 / (1 + sp.exp(sp.Symbol("x2") - sp.Symbol("x1"))),
+        check_s1,
+        "x1, x2",
+        "in terms of z1, z2",
+    ),
+    wrong("e as a symbol", 1 / (1 + sp.Symbol("e") ** (z2 - z1)), check_s1, "uses e", "exp(...)"),
+    wrong("missing parentheses", 1 / (1 + sp.exp(-z1 - z2)), check_s1, "not equal", "yours is", "the reference is"),
+    wrong("exp(z1) / exp(z2)", sp.exp(z1) / sp.exp(z2), check_s1, "at z1 = ", "yours is"),
+    wrong("unparseable string", "1/(1 + exp(z2 - z1)", check_s1, "could not read", "parentheses are not balanced"),
+    wrong("string with the left-hand side", "s1 = 1/(1 + exp(z2 - z1))", check_s1, "right-hand side"),
+    wrong("an equation", sp.Eq(sp.Symbol("s1"), S1), check_s1, "an equation"),
+    wrong("a comparison", z1 == z2, check_s1, "not a formula", "=="),
+    wrong("the function, not its value", lambda u, v: 1 / (1 + sp.exp(v - u)), check_s1, "a function", "call it"),
+    wrong("a list with the answer", [S1], check_s1, "a list", "one expression"),
+    wrong("off by one part in a billion", S1 * 1.000000001, check_s1, "very close but not equal", "1.000000001"),
+]

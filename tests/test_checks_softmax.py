@@ -1,0 +1,399 @@
+"""Tests for helpers/checks/softmax.py: check_softmax and check_softmax_temperature.
+
+Right answers (independent implementations: SciPy, math.exp loops, logsumexp, float32; never the checker's own
+reference) pass; each known mistake fails on its own case with its own hint.  The mistakes are written the way
+learners write them (several are copied from the two source posts).  The wider corpus of attempts is in
+tests/student_attempts/softmax.py.
+"""
+
+import contextlib
+import io
+import math
+
+import numpy as np
+import pytest
+import scipy.special
+
+from helpers.checks import check_softmax, check_softmax_temperature
+
+N_CHECKS = 8
+N_TEMPERATURE = 7
+
+
+def run(fn, check=check_softmax):
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        result = check(fn)
+    return result, out.getvalue()
+
+
+# --------------------------------------------------------------------------- correct answers (independent)
+
+
+def scipy_softmax(x):
+    return scipy.special.softmax(x, axis=-1)
+
+
+def logsumexp_softmax(x):
+    return np.exp(x - scipy.special.logsumexp(x, axis=-1, keepdims=True))
+
+
+def math_exp_loop(x):
+    """Row by row in Python floats, returned as (nested) lists."""
+
+    def row_softmax(row):
+        m = max(row)
+        e = [math.exp(v - m) for v in row]
+        return [v / math.fsum(e) for v in e]
+
+    rows = np.asarray(x, dtype=float).tolist()
+    return row_softmax(rows) if np.ndim(x) == 1 else [row_softmax(r) for r in rows]
+
+
+def float32_softmax(x):
+    return scipy.special.softmax(np.asarray(x, dtype=np.float32), axis=-1)
+
+
+CORRECT = [scipy_softmax, logsumexp_softmax, math_exp_loop, float32_softmax]
+
+
+@pytest.mark.parametrize("fn", CORRECT)
+def test_correct_implementations_pass(fn):
+    result, printed = run(fn)
+    assert result and result.attempted and result.failed_case is None
+    assert result.checks_passed == result.checks_total == N_CHECKS
+    assert printed == f"✓ check_softmax: all {N_CHECKS} checks passed\n"
+
+
+def test_half_precision_fails_and_says_so():
+    result, printed = run(lambda x: scipy.special.softmax(np.asarray(x, dtype=np.float16), axis=-1).astype(np.float16))
+    assert not result
+    assert "half-precision (float16)" in printed
+
+
+def test_an_error_of_one_part_in_ten_thousand_is_rejected():
+    """The tolerance separates this from a correct answer (a looser rtol or atol would let it through)."""
+    result, printed = run(lambda x: scipy_softmax(x) * (1 + 1e-4 * np.cos(np.arange(np.shape(x)[-1]))))
+    assert not result
+    assert "close, but not within the tolerance" in printed
+
+
+def test_a_softmax_off_by_1e4_on_ordinary_scores_only_is_caught_there():
+    """Exact on every input that half precision holds exactly, off by 1e-4 elsewhere: the random case catches it."""
+
+    def off_unless_half_exact(x):
+        p = scipy_softmax(x)
+        return p if np.array_equal(x, x.astype(np.float16)) else p * (1 + 1e-4)
+
+    result, printed = run(off_unless_half_exact)
+    assert not result and result.failed_case == "ordinary random scores"
+    assert "right proportions but the outputs sum to [1.0001, 1.0001], not 1" in printed
+
+
+def test_every_ordinary_case_is_not_exact_in_half_precision():
+    """Some input must be non-integer; otherwise a float16 computation could pass on exact halves."""
+    seen = []
+    run(lambda x: seen.append(np.array(x)) or scipy_softmax(x))
+    assert any(not np.array_equal(x, x.astype(np.float16)) for x in seen)
+
+
+def test_some_case_has_rows_far_apart():
+    seen = []
+    run(lambda x: seen.append(np.array(x)) or scipy_softmax(x))
+    gaps = [np.ptp(x.max(axis=-1)) for x in seen if x.ndim == 2]
+    assert max(gaps) >= 1000
+
+
+# --------------------------------------------------------------------------- the mistake museum
+
+
+def naive(x):
+    return np.exp(x) / np.sum(np.exp(x), axis=-1, keepdims=True)
+
+
+def deepnotes_stable_softmax(X):
+    """Verbatim from the deepnotes post: the shift is applied after exp."""
+    exps = np.exp(X) - np.max(X)
+    return exps / np.sum(exps)
+
+
+def neuralthreads_softmax(x):
+    """Verbatim from the neuralthreads post: no axis, so a batch is normalised as a whole."""
+    return np.exp(x) / np.sum(np.exp(x))
+
+
+def global_max_row_sum(x):
+    e = np.exp(x - np.max(x))
+    return e / np.sum(e, axis=-1, keepdims=True)
+
+
+def shift_by_max_or_zero(x):
+    e = np.exp(x - np.maximum(0.0, np.max(x, axis=-1, keepdims=True)))
+    return e / np.sum(e, axis=-1, keepdims=True)
+
+
+def divide_by_max_times_sum(x):
+    m = np.max(x, axis=-1, keepdims=True)
+    e = np.exp(x - m)
+    return e / (m * np.sum(e, axis=-1, keepdims=True))
+
+
+def scores_over_sum(x):
+    return x / np.sum(x, axis=-1, keepdims=True)
+
+
+def shift_by_mean(x):
+    e = np.exp(x - np.mean(x, axis=-1, keepdims=True))
+    return e / np.sum(e, axis=-1, keepdims=True)
+
+
+def no_keepdims(x):
+    e = np.exp(x - np.max(x, axis=-1, keepdims=True))
+    return e / np.sum(e, axis=-1)
+
+
+def axis_one(x):
+    e = np.exp(x - np.max(x, axis=1, keepdims=True))
+    return e / np.sum(e, axis=1, keepdims=True)
+
+
+def axis_zero(x):
+    e = np.exp(x - np.max(x, axis=0, keepdims=True))
+    return e / np.sum(e, axis=0, keepdims=True)
+
+
+def transposed(x):
+    z = np.atleast_2d(x).T
+    e = np.exp(z - z.max(axis=0))
+    p = e / e.sum(axis=0)
+    return p[:, 0] if np.ndim(x) == 1 else p
+
+
+def returns_the_sum(x):
+    return np.sum(np.exp(x - np.max(x, axis=-1, keepdims=True)), axis=-1)
+
+
+def log_softmax_instead(x):
+    return scipy.special.log_softmax(x, axis=-1)
+
+
+def vector_only(x):
+    if x.ndim == 1:
+        return scipy_softmax(x)
+
+
+def mutates_input(x):
+    x -= np.max(x, axis=-1, keepdims=True)
+    e = np.exp(x)
+    return e / np.sum(e, axis=-1, keepdims=True)
+
+
+def needs_axis(x, axis):
+    return scipy_softmax(x)
+
+
+def raises_value_error(x):
+    raise ValueError("scores must be positive")
+
+
+def returns_text(x):
+    return "0.09 0.24 0.67"
+
+
+ROWS_HINT = (
+    "rows do not sum to 1 in a batch: reduce with axis=-1, keepdims=True so each row is normalised on its own; "
+    "mistake museum (2): max or sum over the whole batch"
+)
+
+MISTAKES = [
+    # (function, case it must fail on, text the hint must contain)
+    (naive, "large values", "nan for large inputs: did you subtract the max before exponentiating?"),
+    (
+        deepnotes_stable_softmax,
+        "a small vector",
+        "shift applied after exp: write exp(x - max(x)), not exp(x) - max(x); mistake museum (1)",
+    ),
+    (neuralthreads_softmax, "a batch of rows", ROWS_HINT),
+    (
+        global_max_row_sum,
+        "rows far apart",
+        "a row far below the batch maximum came back as nan: the max must be taken per row, not over the whole batch",
+    ),
+    (
+        shift_by_max_or_zero,
+        "an all-negative row (max(x) < 0)",
+        "shifting by max(0, max(x)) is not enough: for all-negative rows exp still underflows to 0 and 0/0 = nan; "
+        'subtract max(x) itself; mistake museum (6): "stable" versions that are not',
+    ),
+    (
+        divide_by_max_times_sum,
+        "a small vector",
+        "sum to 0.333, not 1: divide by the sum alone (dividing by max * sum or any other factor breaks the "
+        'normalisation; mistake museum (6): "stable" versions that are not)',
+    ),
+    (scores_over_sum, "a small vector", "exponentiate first"),
+    (shift_by_mean, "widely spread values", "subtract the maximum (not the mean or the minimum)"),
+    (no_keepdims, "a batch of rows", "reduce with axis=-1, keepdims=True"),
+    (axis_one, "a small vector", "use axis=-1"),
+    (axis_zero, "a batch of rows", "the columns sum to 1, not the rows"),
+    (transposed, "a batch of rows", "wrong output shape: the output is transposed; keep the shape of x"),
+    (returns_the_sum, "a small vector", "wrong output shape: did you return the sum"),
+    (log_softmax_instead, "a small vector", "these are log-probabilities (log-softmax"),
+    (vector_only, "a batch of rows", "returned None for this input: is a `return` missing?"),
+    (mutates_input, "a small vector", "input array modified in place"),
+    (needs_axis, "a small vector", "give any other parameter a default, e.g. axis=-1"),
+    (raises_value_error, "a small vector", "raised ValueError: scores must be positive"),
+    (returns_text, "a small vector", "returned a str, not an array of real numbers"),
+]
+
+
+@pytest.mark.parametrize(("fn", "case", "hint"), MISTAKES, ids=[m[0].__name__ for m in MISTAKES])
+def test_each_mistake_fails_with_its_hint(fn, case, hint):
+    result, printed = run(fn)
+    assert not result and result.attempted
+    assert result.failed_case == case
+    assert hint in printed
+    assert printed == result.feedback + "\n"
+    assert printed.startswith(f"✗ check_softmax failed on {case}")
+    assert len(printed.splitlines()) <= 5  # short enough to read under a notebook cell
+
+
+def test_failure_shows_rounded_expected_and_got():
+    _, printed = run(naive)
+    lines = printed.splitlines()
+    assert lines[0] == "✗ check_softmax failed on large values, x = [1000, 1001, 1002]"
+    assert lines[1:3] == ["  expected [0.09, 0.245, 0.665]", "  got      [nan, nan, nan]"]
+
+
+def test_batch_failure_shows_the_wrong_row_only():
+    _, printed = run(global_max_row_sum)
+    assert "row 1: expected [0.665, 0.245, 0.09]" in printed
+    assert "got      [nan, nan, nan]" in printed
+    assert "row 0" not in printed
+
+
+def test_checks_passed_counts_the_cases_before_the_failure():
+    assert run(naive)[0].checks_passed == 3  # vector, batch and random scores are fine, large values are not
+    assert run(shift_by_max_or_zero)[0].checks_passed == 4
+    assert run(mutates_input)[0].checks_passed == N_CHECKS - 1  # only "leaves its input unchanged" fails
+
+
+def test_a_mutating_function_does_not_spoil_the_next_check():
+    run(mutates_input)
+    assert run(scipy_softmax)[0]
+
+
+def test_doctest_stub_of_chapter_1_is_not_attempted():
+    def my_softmax(x):
+        x = np.asarray(x, dtype=float)
+        ...  # your code here: return an array of the same shape as x
+
+    result, printed = run(my_softmax)
+    assert not result.attempted
+    assert printed == "check_softmax: not attempted yet\n  fill in the function body and run this cell again\n"
+
+
+# --------------------------------------------------------------------------- check_softmax_temperature
+
+
+def stable_temperature(x, t):
+    scaled = np.asarray(x, dtype=float) / t
+    return np.exp(scaled - scipy.special.logsumexp(scaled, axis=-1, keepdims=True))
+
+
+def loop_temperature(x, t):
+    rows = np.atleast_2d(np.asarray(x, dtype=float) / t).tolist()
+    out = []
+    for row in rows:
+        m = max(row)
+        e = [math.exp(v - m) for v in row]
+        out.append([v / sum(e) for v in e])
+    return out[0] if np.ndim(x) == 1 else out
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        stable_temperature,
+        loop_temperature,
+        lambda x, t: scipy.special.softmax(x / t, axis=-1),
+        lambda x, t: scipy.special.softmax(np.float32(x) / np.float32(t), axis=-1),
+    ],
+)
+def test_temperature_check_passes_correct_implementations(fn):
+    result, printed = run(fn, check_softmax_temperature)
+    assert result
+    assert printed == f"✓ check_softmax_temperature: all {N_TEMPERATURE} checks passed\n"
+
+
+def t_global_max(x, t):
+    z = x / t
+    e = np.exp(z - z.max())
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def t_global_sum(x, t):
+    z = x / t
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum()
+
+
+def t_transposed(x, t):
+    z = np.atleast_2d(x / t).T
+    e = np.exp(z - z.max(axis=0))
+    p = e / e.sum(axis=0)
+    return p[:, 0] if np.ndim(x) == 1 else p
+
+
+TEMPERATURE_MISTAKES = [
+    (
+        lambda x, t: np.exp(x / t) / np.exp(x / t).sum(axis=-1, keepdims=True),
+        "a tiny temperature",
+        "nan for a small t: x / t is huge, so subtract the max of x / t (not of x) before exponentiating",
+    ),
+    (lambda x, t: scipy_softmax(x), "a small vector at t = 2", "the temperature has no effect"),
+    (lambda x, t: scipy_softmax(x * t), "a small vector at t = 2", "you multiplied by t"),
+    (lambda x, t: scipy_softmax(x) / t, "a small vector at t = 2", "you divided the probabilities by t"),
+    (t_global_max, "rows far apart at t = 1", "the max must be taken per row, not over the whole batch"),
+    (
+        t_global_sum,
+        "a batch at t = 0.5",
+        "rows do not sum to 1 in a batch: reduce with axis=-1, keepdims=True so each row is normalised on its own",
+    ),
+    (t_transposed, "a batch at t = 0.5", "wrong output shape: the output is transposed; keep the shape of x"),
+    (
+        lambda x, t: stable_temperature(x, t) * 2,
+        "a small vector at t = 2",
+        "right proportions but the outputs sum to 2, not 1",
+    ),
+]
+
+
+@pytest.mark.parametrize(("fn", "case", "hint"), TEMPERATURE_MISTAKES)
+def test_temperature_check_names_each_mistake(fn, case, hint):
+    result, printed = run(fn, check_softmax_temperature)
+    assert not result and result.attempted
+    assert result.failed_case == case
+    assert hint in printed
+
+
+def test_temperature_formula_hint_is_not_garbled():
+    """A wrong formula no diagnosis knows gets the formula itself, with exp and max intact."""
+    result, printed = run(lambda x, t: stable_temperature(x, t) ** 2, check_softmax_temperature)
+    assert not result
+    assert printed.splitlines()[-1] == (
+        "  hint: the values differ from softmax(x / t): compute e = exp(x / t - max(x / t)), then e / sum(e), per row"
+    )
+
+
+def test_temperature_near_miss_is_rejected():
+    result, printed = run(lambda x, t: stable_temperature(x, t) * (1 + 1e-4), check_softmax_temperature)
+    assert not result
+
+
+def test_temperature_stub_is_not_attempted():
+    def stub(x, t): ...
+
+    result, printed = run(stub, check_softmax_temperature)
+    assert not result and not result.attempted
+    assert "not attempted yet" in printed
