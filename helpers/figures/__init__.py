@@ -38,6 +38,16 @@ from helpers.figures.jacobian import (
     product_costs_alt,
     show_varying,
 )
+from helpers.figures.regression import (
+    class_weights,
+    class_weights_alt,
+    confusion_matrix,
+    confusion_matrix_alt,
+    digit_gallery,
+    digit_gallery_alt,
+    training_curves,
+    training_curves_alt,
+)
 from helpers.figures.softmax import probability_bars, scores_and_probabilities, scores_and_probabilities_alt
 
 __all__ = [
@@ -66,4 +76,12 @@ __all__ = [
     "loss_and_gradient_alt",
     "two_logit_surface",
     "two_logit_surface_alt",
+    "class_weights",
+    "class_weights_alt",
+    "confusion_matrix",
+    "confusion_matrix_alt",
+    "digit_gallery",
+    "digit_gallery_alt",
+    "training_curves",
+    "training_curves_alt",
 ]

@@ -1,0 +1,114 @@
+"""Tests for helpers.figures.regression: each figure draws exactly the numbers it is given; its alt text says them."""
+
+import numpy as np
+import pytest
+
+from helpers.figures import regression
+from helpers.figures._core import PALETTE
+
+RNG = np.random.default_rng(0)
+
+
+def test_digit_gallery_draws_each_image_with_its_label():
+    images = RNG.integers(0, 17, size=(4, 64)) / 16
+    fig = regression.digit_gallery(images, [3, 1, 4, 1])
+    assert [ax.get_title() for ax in fig.axes] == ["3", "1", "4", "1"]
+    for ax, row in zip(fig.axes, images):
+        np.testing.assert_array_equal(ax.images[0].get_array(), row.reshape(8, 8))
+    assert fig.get_facecolor()[:3] == (1.0, 1.0, 1.0)
+
+
+def test_digit_gallery_rejects_mismatched_input_with_a_clear_message():
+    with pytest.raises(ValueError, match="2 labels for 3 images"):
+        regression.digit_gallery(np.zeros((3, 64)), [0, 1])
+    with pytest.raises(ValueError, match="64 pixels"):
+        regression.digit_gallery(np.zeros((3, 63)), [0, 1, 2])
+
+
+def test_digit_gallery_alt_names_every_label():
+    assert regression.digit_gallery_alt([7, 0]) == "Two handwritten digits as 8 x 8 pixel images, labelled 7, 0"
+    assert regression.digit_gallery_alt(list(range(10))).startswith("10 handwritten digits")
+
+
+def test_training_curves_plot_the_given_numbers():
+    steps = np.arange(0, 50, 10)
+    losses = np.array([2.3, 1.0, 0.6, 0.5, 0.45])
+    train, test = np.linspace(0.1, 0.9, 5), np.linspace(0.1, 0.8, 5)
+    fig = regression.training_curves(steps, losses, train, test)
+    left, right = fig.axes
+    (loss_line,) = left.get_lines()
+    np.testing.assert_array_equal(loss_line.get_xdata(), steps)
+    np.testing.assert_array_equal(loss_line.get_ydata(), losses)
+    assert [line.get_label() for line in right.get_lines()] == ["training set", "test set"]
+    np.testing.assert_array_equal(right.get_lines()[1].get_ydata(), test)
+    assert right.get_lines()[0].get_color() == PALETTE[0]
+    assert left.get_xlabel() == right.get_xlabel() == "gradient-descent step"
+
+
+def test_training_curves_alt_reads_the_first_and_last_values():
+    alt = regression.training_curves_alt([0, 500], [2.302585, 0.31], [0.1, 0.975], [0.1, 0.9644])
+    assert "from 2.303 at step 0 to 0.31 at step 500" in alt
+    assert "97.5% on the training set" in alt and "96.4% on the test set" in alt
+
+
+def _block(mosaic, c, side=8, gap=3, ncols=5):
+    row, col = divmod(c, ncols)
+    return mosaic[row * (side + gap): row * (side + gap) + side, col * (side + gap): col * (side + gap) + side]
+
+
+def test_class_weights_draws_each_column_as_its_image_on_a_symmetric_scale():
+    W = RNG.normal(size=(64, 10))
+    fig = regression.class_weights(W, limit=5.0)
+    ax = fig.axes[0]
+    mosaic = np.ma.filled(ax.images[0].get_array().astype(float), np.nan)
+    for c in range(10):
+        np.testing.assert_array_equal(_block(mosaic, c), W[:, c].reshape(8, 8))
+    # Every pixel that is not a weight is a blank separator.
+    assert np.isnan(mosaic).sum() == mosaic.size - W.size
+    assert ax.images[0].get_clim() == (-5.0, 5.0)
+    assert [t.get_text() for t in ax.texts] == [str(c) for c in range(10)]
+
+
+def test_class_weights_default_scale_is_the_largest_absolute_weight():
+    W = np.zeros((64, 3))
+    W[5, 2] = -4.0
+    W[7, 0] = 1.5
+    clim = regression.class_weights(W).axes[0].images[0].get_clim()
+    assert clim == (-4.0, 4.0)
+    # All-zero weights (the start of training) still give a usable scale.
+    assert regression.class_weights(np.zeros((64, 2))).axes[0].images[0].get_clim() == (-1.0, 1.0)
+
+
+def test_class_weights_alt_gives_the_range_of_the_weights():
+    W = np.zeros((64, 10))
+    W[0, 0], W[1, 1] = -2.5, 1.25
+    alt = regression.class_weights_alt(W, step=30)
+    assert alt == ("The weights of each of the 10 classes as 8 x 8 images after 30 steps: "
+                   "from -2.5 (purple) to 1.25 (orange)")
+
+
+def test_confusion_matrix_writes_every_nonzero_count_in_its_cell():
+    counts = np.array([[5, 0, 1], [0, 4, 0], [2, 0, 3]])
+    fig = regression.confusion_matrix(counts)
+    ax = fig.axes[0]
+    written = {(round(t.get_position()[1]), round(t.get_position()[0])): int(t.get_text()) for t in ax.texts}
+    assert written == {(i, j): int(v) for (i, j), v in np.ndenumerate(counts) if v}
+    np.testing.assert_array_equal(ax.images[0].get_array(), counts)
+    with pytest.raises(ValueError, match="square"):
+        regression.confusion_matrix(np.zeros((2, 3), dtype=int))
+
+
+def test_confusion_matrix_alt_counts_the_diagonal_and_finds_the_worst_confusion():
+    counts = RNG.integers(0, 4, size=(6, 6)) + np.diag(RNG.integers(20, 30, size=6))
+    counts[4, 1] = 7  # the one most frequent confusion
+    alt = regression.confusion_matrix_alt(counts)
+    correct = sum(counts[i, i] for i in range(6))
+    worst = max(((counts[i, j], i, j) for i in range(6) for j in range(6) if i != j))
+    assert f"of {counts.sum()} examples: {correct} on the diagonal" in alt
+    assert f"a true {worst[1]} predicted as {worst[2]} ({worst[0]} time" in alt
+
+
+def test_confusion_matrix_alt_of_a_perfect_classifier_names_no_error():
+    assert regression.confusion_matrix_alt(np.diag([3, 4])) == (
+        "Confusion matrix of 7 examples: 7 on the diagonal (correct)"
+    )
