@@ -29,6 +29,8 @@ __all__ = [
     "cross_entropy_hessian_closed_form",
     "indices_in_range",
     "softmax_jacobian_in_outputs",
+    "logsumexp_expr",
+    "log_softmax_expr",
     "Agreement",
     "compare_with_numpy",
 ]
@@ -277,3 +279,36 @@ def softmax_jacobian_in_outputs(n, name="s"):
         raise ValueError(f"n must be a positive int (the number of classes), got {n!r}")
     s = tuple(sp.symbols(f"{name}1:{n + 1}", positive=True))
     return sp.Matrix(n, n, lambda i, j: s[i] * (sp.KroneckerDelta(i, j) - s[j])), s
+
+
+# --------------------------------------------------------------------------- log-sum-exp and log-softmax (chapter 2)
+
+
+def logsumexp_expr(xs):
+    r"""Log-sum-exp of the symbols ``xs``: :math:`\operatorname{LSE}(z) = \log \sum_j e^{z_j}`.
+
+    Its gradient is softmax:
+
+    >>> xs = logit_symbols(2)
+    >>> logsumexp_expr(xs)
+    log(exp(z1) + exp(z2))
+    >>> sp.simplify(sp.diff(logsumexp_expr(xs), xs[0]) - softmax_expr(xs)[0])
+    0
+    """
+    return sp.log(sum(sp.exp(x) for x in tuple(xs)))
+
+
+def log_softmax_expr(xs):
+    r"""Log-softmax of the symbols ``xs`` as a column matrix: :math:`\log s_i = z_i - \operatorname{LSE}(z)`.
+
+    This is ``log`` of :func:`softmax_expr` with the logarithm of the quotient split:
+
+    >>> xs = logit_symbols(2)
+    >>> log_softmax_expr(xs).T
+    Matrix([[z1 - log(exp(z1) + exp(z2)), z2 - log(exp(z1) + exp(z2))]])
+    >>> sp.expand_log(softmax_expr(xs).applyfunc(sp.log), force=True) == log_softmax_expr(xs)
+    True
+    """
+    xs = tuple(xs)
+    lse = logsumexp_expr(xs)
+    return sp.Matrix([x - lse for x in xs])

@@ -18,6 +18,7 @@ from helpers.checks._core import CheckResult
 from helpers.checks.cross_entropy import check_cross_entropy, check_cross_entropy_grad
 from helpers.checks.expression import check_expression
 from helpers.checks.jacobian import check_softmax_jacobian, check_softmax_vjp
+from helpers.checks.log_softmax import check_log_softmax
 from helpers.checks.regression import check_bias_gradient, check_l2_gradient, check_tempered_loss
 from helpers.checks.softmax import check_softmax, check_softmax_temperature
 
@@ -28,6 +29,7 @@ __all__ = [
     "check_cross_entropy_grad",
     "check_expression",
     "check_l2_gradient",
+    "check_log_softmax",
     "check_softmax",
     "check_softmax_jacobian",
     "check_softmax_vjp",

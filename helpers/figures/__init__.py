@@ -49,9 +49,31 @@ from helpers.figures.regression import (
     training_curves_alt,
 )
 from helpers.figures.softmax import probability_bars, scores_and_probabilities, scores_and_probabilities_alt
+from helpers.figures.stability import (
+    exp_limits,
+    exp_limits_alt,
+    exp_range,
+    log_softmax_gap,
+    log_softmax_gap_alt,
+    naive_and_shifted,
+    naive_and_shifted_alt,
+    naive_and_shifted_text,
+    shift_view,
+    shift_view_alt,
+)
 
 __all__ = [
     "PALETTE",
+    "exp_limits",
+    "exp_limits_alt",
+    "exp_range",
+    "log_softmax_gap",
+    "log_softmax_gap_alt",
+    "naive_and_shifted",
+    "naive_and_shifted_alt",
+    "naive_and_shifted_text",
+    "shift_view",
+    "shift_view_alt",
     "new_figure",
     "probability_bars",
     "scores_and_probabilities",
