@@ -1,0 +1,93 @@
+"""helpers.symbolic's chapter 3 additions, against independent references: explicit SymPy matrices for fixed n,
+finite differences of SciPy's softmax, and mpmath at high precision."""
+
+import mpmath
+import numpy as np
+import pytest
+import scipy.special
+import sympy as sp
+
+from helpers import numerics, symbolic
+
+
+def _index_symbols():
+    s_i, z, i, j, k = symbolic.softmax_indexed()
+    m = sp.Symbol("m", integer=True, positive=True)
+    return s_i, z, i, j, k, m
+
+
+def test_indices_in_range_removes_the_piecewise_from_a_differentiated_sum():
+    s_i, z, i, j, k, m = _index_symbols()
+    raw = sp.diff(s_i, z[m]).doit()
+    assert raw.has(sp.Piecewise)
+    cleaned = symbolic.indices_in_range(raw, k, m)
+    assert not cleaned.has(sp.Piecewise)
+
+
+def test_indices_in_range_leaves_an_expression_without_conditions_alone():
+    _, z, i, j, k, m = _index_symbols()
+    expr = z[i] ** 2 + sp.KroneckerDelta(i, m)
+    assert symbolic.indices_in_range(expr, k, i, m) == expr
+
+
+@pytest.mark.parametrize("n", [2, 3, 5])
+def test_the_general_entry_agrees_with_the_explicit_jacobian_for_fixed_n(n):
+    """Substitute k = n and concrete indices into the indexed derivative; compare with SymPy's n x n matrix."""
+    s_i, z, i, j, k, m = _index_symbols()
+    general = symbolic.indices_in_range(sp.diff(s_i, z[m]).doit(), k, m)
+    zs = symbolic.logit_symbols(n)
+    explicit = symbolic.softmax_expr(zs).jacobian(zs)
+    for a in range(n):
+        for b in range(n):
+            entry = general.subs({i: a + 1, m: b + 1, k: n}).doit()
+            entry = entry.subs({z[c + 1]: zs[c] for c in range(n)})
+            assert sp.simplify(entry - explicit[a, b]) == 0
+
+
+def test_jacobian_in_outputs_matches_finite_differences_of_scipy_softmax():
+    rng = np.random.default_rng(7)
+    for n in (2, 4, 6):
+        J, s = symbolic.softmax_jacobian_in_outputs(n)
+        x = rng.normal(scale=2.0, size=n)
+        probabilities = scipy.special.softmax(x)
+        values = np.array(J.subs(dict(zip(s, probabilities))).evalf().tolist(), dtype=float)
+        measured = numerics.numerical_jacobian(scipy.special.softmax, x)
+        assert np.allclose(values, measured, rtol=0, atol=1e-9)
+
+
+def test_jacobian_in_outputs_at_high_precision_against_mpmath():
+    mpmath.mp.dps = 40
+    x = [mpmath.mpf("0.25"), mpmath.mpf("-1"), mpmath.mpf("2.3")]
+    total = sum(mpmath.exp(v) for v in x)
+    probabilities = [mpmath.exp(v) / total for v in x]
+    J, s = symbolic.softmax_jacobian_in_outputs(3)
+    exact = J.subs({sym: sp.Float(str(p), 40) for sym, p in zip(s, probabilities)})
+    for a in range(3):
+        for b in range(3):
+            derivative = mpmath.diff(lambda t: mpmath.exp(x[a] + (t if a == b else 0))
+                                     / (total - mpmath.exp(x[b]) + mpmath.exp(x[b] + t)), 0)
+            assert abs(float(exact[a, b]) - float(derivative)) < 1e-30
+
+
+def test_jacobian_in_outputs_rejects_a_bad_size():
+    with pytest.raises(ValueError, match="positive int"):
+        symbolic.softmax_jacobian_in_outputs(0)
+    with pytest.raises(ValueError, match="positive int"):
+        symbolic.softmax_jacobian_in_outputs(2.0)
+
+
+def test_the_vjp_formula_is_the_gradient_of_g_dot_softmax_for_every_n():
+    """(J^T g)_m = s_m (g_m - <s, g>): SymPy proves it with indexed symbols; the test checks it at n = 4 too."""
+    s_i, z, i, j, k, m = _index_symbols()
+    g = sp.IndexedBase("g", real=True)
+    entry = symbolic.indices_in_range(sp.diff(s_i, z[m]).doit(), k, m)
+    vjp = symbolic.indices_in_range(sp.Sum(g[i] * entry, (i, 1, k)).doit(), k, m)
+    claim = s_i.subs(i, m) * (g[m] - sp.Sum(g[i] * s_i, (i, 1, k)))
+    assert sp.simplify(vjp - claim) == 0
+
+    zs, gs = symbolic.logit_symbols(4), symbolic.logit_symbols(4, name="g")
+    scalar = sum(gv * sv for gv, sv in zip(gs, symbolic.softmax_expr(zs)))
+    gradient = sp.Matrix([sp.diff(scalar, zv) for zv in zs])
+    s = symbolic.softmax_expr(zs)
+    dot = sum(gv * sv for gv, sv in zip(gs, s))
+    assert sp.simplify(gradient - sp.Matrix([s[c] * (gs[c] - dot) for c in range(4)])).is_zero_matrix
