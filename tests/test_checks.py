@@ -118,6 +118,12 @@ def test_a_near_miss_says_how_close_with_digits_that_differ():
     assert "got      [2.2502, 4.0004, 0.010001]" in got_line
 
 
+def test_an_answer_off_by_5_percent_is_not_called_close():
+    _, printed = run(_off_by(relative=0.05))
+    assert "close" not in printed
+    assert printed.splitlines()[-1] == "  hint: not the squares"
+
+
 def test_a_half_precision_answer_is_named():
     _, printed = run(lambda x: np.square(np.asarray(x, dtype=np.float16)).astype(np.float16))
     assert "half-precision (float16)" in printed
@@ -198,8 +204,19 @@ def converts_then_forgets_return(x):
     x = x * x
 
 
+def squares_in_place_then_forgets_return(x):
+    x = np.square(x)
+
+
 @pytest.mark.parametrize(
-    "fn", [prints_the_answer, computes_but_forgets_return, converts_then_forgets_return, lambda x: print(x * x)]
+    "fn",
+    [
+        prints_the_answer,
+        computes_but_forgets_return,
+        converts_then_forgets_return,
+        squares_in_place_then_forgets_return,
+        lambda x: print(x * x),
+    ],
 )
 def test_a_function_that_did_work_but_returned_none_is_asked_about_return(fn):
     result, printed = run(fn)

@@ -229,14 +229,20 @@ def _is_placeholder(stmt, params):
         return isinstance(exc, ast.Name) and exc.id == "NotImplementedError"
     if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.value, ast.Call):
         target, call = stmt.targets[0], stmt.value
+        func = call.func.attr if isinstance(call.func, ast.Attribute) else getattr(call.func, "id", "")
         return (
-            isinstance(target, ast.Name)
+            func in _CONVERSIONS
+            and isinstance(target, ast.Name)
             and target.id in params
             and bool(call.args)
             and isinstance(call.args[0], ast.Name)
             and call.args[0].id == target.id
         )
     return False
+
+
+# Calls that only convert a parameter, as a stub may do before its `...` (x = np.asarray(x, dtype=float)).
+_CONVERSIONS = {"asarray", "array", "asanyarray", "atleast_1d", "atleast_2d", "float", "int", "copy", "astype"}
 
 
 def _stub_body(fn):

@@ -81,6 +81,10 @@ def _read_answer(expr, reference):
                 f"pass that entry, e.g. s[{entries[0]}]"
             )
         raise _Refusal(f"you gave a whole Matrix ({shape}): the answer is one entry, e.g. s[0]")
+    elif isinstance(expr, np.ndarray):
+        raise _Refusal(
+            "your answer is a NumPy array: give one SymPy expression (use sp.exp, not np.exp, on symbols)"
+        )
     elif isinstance(expr, (list, tuple, set, dict)):
         raise _Refusal(f"your answer is a {type(expr).__name__}: give one expression")
     elif callable(expr) and not isinstance(expr, sp.Basic):

@@ -7,6 +7,7 @@ with real symbols, as the chapter's ``symbolic.logit_symbols(2)`` makes them.
 
 from functools import partial
 
+import numpy as np
 import sympy as sp
 
 from helpers.checks import check_expression
@@ -67,5 +68,6 @@ ATTEMPTS = [
     wrong("a comparison", z1 == z2, check_s1, "not a formula", "=="),
     wrong("the function, not its value", lambda u, v: 1 / (1 + sp.exp(v - u)), check_s1, "a function", "call it"),
     wrong("a list with the answer", [S1], check_s1, "a list", "one expression"),
+    wrong("a NumPy array of the answer", np.array([S1], dtype=object), check_s1, "a NumPy array", "sp.exp"),
     wrong("off by one part in a billion", S1 * 1.000000001, check_s1, "very close but not equal", "1.000000001"),
 ]
