@@ -4,6 +4,7 @@ JupyterLab is started on 127.0.0.1 with a copy of each chapter, Chromium (driven
 every slider is moved: the picture it shows must be recomputed for the new value.
 """
 
+import json
 import os
 import shutil
 import socket
@@ -74,6 +75,14 @@ def test_live_sliders_recompute_their_picture(chapter, lab_url, browser):
         page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
         sliders = page.locator(".jp-OutputArea-output .widget-vbox")
         sliders.first.wait_for(timeout=RUN_TIMEOUT_MS)
+        # Later cells are still running when the first slider appears: wait for every slider the chapter stores.
+        expected = _stored_slider_count(chapter)
+        page.wait_for_function(
+            "n => document.querySelectorAll('.jp-OutputArea-output .widget-vbox').length >= n",
+            arg=expected,
+            timeout=RUN_TIMEOUT_MS,
+        )
+        assert sliders.count() == expected, f"{sliders.count()} live sliders, the saved notebook has {expected}"
         for k in range(sliders.count()):
             view = sliders.nth(k)
             view.scroll_into_view_if_needed()
@@ -93,6 +102,13 @@ def test_live_sliders_recompute_their_picture(chapter, lab_url, browser):
         raise
     finally:
         context.close()
+
+
+def _stored_slider_count(chapter):
+    """How many live sliders the saved chapter shows: outputs carrying a widget view."""
+    cells = json.loads(chapter.read_text())["cells"]
+    outputs = [output for cell in cells if cell["cell_type"] == "code" for output in cell["outputs"]]
+    return sum("application/vnd.jupyter.widget-view+json" in output.get("data", {}) for output in outputs)
 
 
 def _wait_for_a_new_picture(page, view, before):
