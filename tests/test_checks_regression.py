@@ -152,6 +152,12 @@ def test_l2_gradient_without_the_shift_fails_on_the_large_scores_with_a_stabilit
             lambda z, y, t: -np.mean(np.log(scipy.special.softmax(z / t, axis=1)[np.arange(len(y)), y])),
             "log(softmax(z)) underflows",
         ),
+        (
+            lambda z, y, t: -np.mean(
+                np.log(np.clip(scipy.special.softmax(z / t, axis=1), 1e-12, 1)[np.arange(len(y)), y])
+            ),
+            "clipped at 1e-12",
+        ),
     ],
 )
 def test_tempered_loss_mistakes_are_named(fn, words):

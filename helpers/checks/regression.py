@@ -181,6 +181,13 @@ def _tempered_value_hint(case, got):
     for value, hint in candidates:
         if close(got, np.asarray(value)):
             return hint
+    true_class = numerics.softmax(z / t)[np.arange(m), y]
+    for floor in (1e-7, 1e-8, 1e-10, 1e-12, 1e-15, 1e-16, np.finfo(np.float64).eps):
+        if close(got, np.asarray(-np.mean(np.log(np.maximum(true_class, floor))))):
+            return (
+                f"the probability was clipped at {floor:g} before the log: that hides the inf but caps "
+                "each example's loss at -log(floor); compute a log-softmax instead"
+            )
     return case.wrong_hint
 
 
