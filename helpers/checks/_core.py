@@ -20,6 +20,12 @@ How a topic module adds a checker (see :mod:`helpers.checks.softmax` for a full 
 4. Re-export ``check_<name>`` from ``helpers/checks/__init__.py``; add ``tests/test_checks_<topic>.py`` and a
    ``tests/student_attempts/<topic>.py`` file with at least 15 attempts.
 
+The core does the rest: it calls the function on copies (scalars are passed as they are), catches what it raises
+(shown with the reader's own line and a hint) and what it prints, and reports a near miss with how close it came.
+A notebook's stub must stay "not attempted yet": its body may hold only ``...``, ``pass``, a docstring,
+``raise NotImplementedError`` and conversions of a parameter (``x = np.asarray(x, dtype=float)``); a function
+that does other work and returns None is asked whether a ``return`` is missing.
+
 >>> r = CheckResult("check_x", passed=False, attempted=False, messages=("not yet",))
 >>> bool(r), r
 (False, CheckResult(name='check_x', passed=False, attempted=False, checks_passed=0/0))
