@@ -94,7 +94,8 @@ def jacobian_state(z, temperature=1.0):
     for i in range(n):
         for j in range(n):
             strong = abs(jac[i, j]) > 0.6 * limit
-            left.text(j, i, f"{jac[i, j]:.2f}", ha="center", va="center", fontsize=8,
+            # round first and add 0.0, so a tiny negative entry prints as 0.00, not -0.00
+            left.text(j, i, f"{round(jac[i, j], 2) + 0.0:.2f}", ha="center", va="center", fontsize=8,
                       color="white" if strong else "black")
     fig.colorbar(image, ax=left, shrink=0.8)
     bars = right.bar(range(1, n + 1), eigenvalues, color=PALETTE[2])
@@ -106,7 +107,7 @@ def jacobian_state(z, temperature=1.0):
     right.set_xticks(range(1, n + 1))
     right.set_xlabel("eigenvalue number")
     right.set_ylabel("eigenvalue")
-    right.set_title(f"eigenvalues; trace $= {np.trace(jac):.3f}$")
+    right.set_title(f"eigenvalues (trace {np.trace(jac):.3f})")
     return fig
 
 
