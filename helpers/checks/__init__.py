@@ -5,7 +5,7 @@ the answers with the reference in :mod:`helpers.numerics`, prints a few lines of
 feedback and returns a :class:`CheckResult`, which is truthy only on a full pass.
 A check never raises, whatever ``fn`` does.
 
-The shared machinery is in :mod:`helpers.checks._core` (its docstring says how to add
+The shared machinery is in ``helpers.checks._core`` (its docstring says how to add
 a checker); each topic has its own module, and every checker is re-exported here.
 
 >>> from helpers.numerics import softmax
