@@ -1,103 +1,127 @@
-"""Speed and accuracy of helpers.softmax and helpers.log_softmax against peers, measured in the same run.
+"""Accuracy and speed of helpers.softmax, log_softmax and logsumexp against their peers, measured in one run.
 
-Peers: SciPy's `scipy.special.softmax` / `log_softmax` (the reference implementation most readers have) and the
-textbook formula `exp(x) / sum(exp(x))`.  Accuracy is measured against a 40-digit mpmath evaluation.  Every number
-is printed as a ratio to a peer measured in this run, never as an absolute goal: the machines are shared and noisy.
+Accuracy: the largest error in units in the last place (ulp) against mpmath at 160 bits, on an adversarial suite
+(offsets up to +-1000, spreads from 1e-3 to 1e3, rows of 2 to 1000 scores) and on ordinary logits (N(0, 5**2)),
+for helpers.softmax, the shifted formula exp(x - max x) / sum, SciPy and PyTorch (when installed).
 
-Usage: python benchmarks/softmax.py [--rows M] [--classes K] [--repeat R]
+Speed: median time ratios helpers / SciPy on a (4096, 1024) float64 batch, the contenders interleaved (one call of
+each per round, many rounds), because the machines are shared and noisy: a ratio measured in the same run is
+meaningful where an absolute time is not.  Then softmax_vjp against building the Jacobian and multiplying.
+
+Usage: python benchmarks/softmax.py [--rows M] [--classes K] [--repeat R] [--max-n N] [--vjp-n N]
 """
 
 import argparse
-import timeit
+import time
 
-import mpmath
 import numpy as np
 import scipy.special
 
 import helpers
+from helpers import accuracy
+
+try:  # optional: the benchmark never needs PyTorch, it only reports it when it is there
+    import torch
+except ImportError:  # pragma: no cover - depends on the machine
+    torch = None
 
 
-def naive_softmax(x):
-    e = np.exp(x)
-    return e / e.sum(axis=-1, keepdims=True)
+def scipy_softmax(x):
+    return scipy.special.softmax(x, axis=-1)
 
 
-def best_time(fn, x, repeat):
-    """Best of `repeat` timings of fn(x): the least disturbed by other work on the machine."""
-    number = max(1, int(0.05 / max(timeit.timeit(lambda: fn(x), number=1), 1e-7)))
-    return min(timeit.repeat(lambda: fn(x), number=number, repeat=repeat)) / number
+def torch_softmax(x):
+    return torch.softmax(torch.from_numpy(np.ascontiguousarray(x)), dim=-1).numpy()
 
 
-def exact_softmax_row(row):
-    with mpmath.workdps(40):
-        exps = [mpmath.exp(mpmath.mpf(float(v))) for v in row]
-        total = mpmath.fsum(exps)
-        return np.array([float(e / total) for e in exps])
+def interleaved_medians(contenders, repeat):
+    """Median time of each contender (name -> zero-argument callable), one call of each per round."""
+    times = {name: [] for name in contenders}
+    for _ in range(repeat):
+        for name, fn in contenders.items():
+            start = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - start)
+    return {name: float(np.median(t)) for name, t in times.items()}
 
 
-def exact_log_softmax_row(row):
-    """(x_i - m) - log1p(sum over the other terms): at 40 digits this form loses nothing to cancellation."""
-    with mpmath.workdps(40):
-        values = [mpmath.mpf(float(v)) for v in row]
-        top = int(np.argmax(row))
-        rest = mpmath.fsum(mpmath.exp(v - values[top]) for j, v in enumerate(values) if j != top)
-        return np.array([float(v - values[top] - mpmath.log1p(rest)) for v in values])
+def accuracy_table(max_n, rows):
+    sizes = tuple(n for n in (2, 10, 100, 1000) if n <= max_n)
+    suites = {
+        f"adversarial ({7 * 7 * len(sizes)} rows, n <= {sizes[-1]})": accuracy.adversarial_suite(sizes=sizes),
+        f"ordinary ({rows} x {min(200, max_n)}, sd 5)": list(accuracy.ordinary_suite(rows=rows, n=min(200, max_n))),
+    }
+    methods = {"helpers": helpers.softmax, "shifted": accuracy.shifted_softmax, "scipy": scipy_softmax}
+    if torch is not None:
+        methods["torch"] = torch_softmax
+    print("accuracy: max error in ulp against mpmath (160 bits), float64")
+    print(f"  {'suite':36s}" + "".join(f"{m:>10s}" for m in methods) + ("" if torch else "     torch: not installed"))
+    for label, suite in suites.items():
+        refs = [accuracy.exact_softmax(row) for row in suite]
+        worst = {m: max(accuracy.max_ulp_error(fn, row, ref) for row, ref in zip(suite, refs))
+                 for m, fn in methods.items()}
+        print(f"  {label:36s}" + "".join(f"{worst[m]:10.2f}" for m in methods))
+    everything = [row for suite in suites.values() for row in suite]
+    for dtype in (np.float32, np.float16):
+        worst = 0.0
+        for row in everything:
+            x = row.astype(dtype)
+            if np.isfinite(x).all():
+                hi, lo = accuracy.exact_softmax(x.astype(np.float64))
+                worst = max(worst, float(accuracy.ulp_error(helpers.softmax(x), hi, lo).max()))
+        print(f"  helpers.softmax on {np.dtype(dtype).name} inputs (ulp of {np.dtype(dtype).name}): {worst:.2f}")
+    for name, ours, theirs, exact in (
+        ("log_softmax", helpers.log_softmax, lambda a: scipy.special.log_softmax(a, axis=-1),
+         accuracy.exact_log_softmax),
+        ("logsumexp", helpers.logsumexp, lambda a: scipy.special.logsumexp(a, axis=-1), accuracy.exact_logsumexp),
+    ):
+        refs = [exact(row) for row in everything]
+        worst = [max(accuracy.max_ulp_error(fn, row, ref) for row, ref in zip(everything, refs))
+                 for fn in (ours, theirs)]
+        print(f"  {name:12s} both suites: helpers {worst[0]:.2f}  scipy {worst[1]:.3g}")
 
 
-def max_relative_error(fn, rows, exact_rows):
-    with np.errstate(all="ignore"):
-        got = fn(rows)
-    err = np.abs(got - exact_rows) / np.maximum(np.abs(exact_rows), np.finfo(float).tiny)
-    return float(np.nanmax(np.where(np.isfinite(got), err, np.inf)))
+def speed_table(rows, classes, repeat):
+    x = np.random.default_rng(0).normal(scale=5.0, size=(rows, classes))
+    print(f"\nspeed: median of {repeat} interleaved rounds on a ({rows}, {classes}) float64 batch"
+          " (ratio < 1: helpers faster)")
+    pairs = {
+        "softmax": (helpers.softmax, scipy_softmax),
+        "log_softmax": (helpers.log_softmax, lambda a: scipy.special.log_softmax(a, axis=-1)),
+        "logsumexp": (helpers.logsumexp, lambda a: scipy.special.logsumexp(a, axis=-1)),
+    }
+    contenders = {}
+    for name, (ours, theirs) in pairs.items():
+        contenders[name, "helpers"] = lambda f=ours: f(x)
+        contenders[name, "scipy"] = lambda f=theirs: f(x)
+    med = interleaved_medians(contenders, repeat)
+    for name in pairs:
+        print(f"  {name:12s} helpers / scipy = {med[name, 'helpers'] / med[name, 'scipy']:5.2f}")
 
 
-def ratio(theirs, ours):
-    """Error ratio, > 1 where helpers is more accurate; errors below float64's resolution count as equal."""
-    floor = np.finfo(float).eps / 2
-    return f"{max(theirs, floor) / max(ours, floor):.3g}"
+def vjp_table(n, repeat):
+    rng = np.random.default_rng(1)
+    x, g = rng.normal(size=n), rng.normal(size=n)
+    med = interleaved_medians({
+        "vjp": lambda: helpers.softmax_vjp(x, g),
+        "jacobian": lambda: g @ helpers.softmax_jacobian(x),
+    }, repeat)
+    print(f"\nsoftmax_vjp against building the {n} x {n} Jacobian and multiplying (median of {repeat}):"
+          f" jacobian / vjp = {med['jacobian'] / med['vjp']:.0f}x faster")
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=2000)
-    parser.add_argument("--classes", type=int, default=1000)
-    parser.add_argument("--repeat", type=int, default=7)
-    parser.add_argument("--accuracy-rows", type=int, default=50)
+    parser.add_argument("--rows", type=int, default=4096)
+    parser.add_argument("--classes", type=int, default=1024)
+    parser.add_argument("--repeat", type=int, default=31)
+    parser.add_argument("--max-n", type=int, default=1000, help="largest row of the adversarial suite")
+    parser.add_argument("--accuracy-rows", type=int, default=50, help="rows of the ordinary suite")
+    parser.add_argument("--vjp-n", type=int, default=4096)
     args = parser.parse_args()
-
-    rng = np.random.default_rng(0)
-    x = rng.normal(scale=5.0, size=(args.rows, args.classes))
-    print(f"speed, batch of {args.rows} x {args.classes} float64 (best of {args.repeat}; ratio > 1 means slower)")
-    peers = {
-        "softmax": (helpers.softmax, lambda a: scipy.special.softmax(a, axis=-1), naive_softmax),
-        "log_softmax": (helpers.log_softmax, lambda a: scipy.special.log_softmax(a, axis=-1), None),
-    }
-    for name, (ours, scipy_fn, naive_fn) in peers.items():
-        t_ours, t_scipy = best_time(ours, x, args.repeat), best_time(scipy_fn, x, args.repeat)
-        line = f"  {name:12s} helpers / scipy = {t_ours / t_scipy:5.2f}"
-        if naive_fn is not None:
-            line += f"   helpers / textbook formula = {t_ours / best_time(naive_fn, x, args.repeat):5.2f}"
-        print(line)
-
-    print(f"\naccuracy, {args.accuracy_rows} rows of 8 classes against 40-digit mpmath (max relative error)")
-    cases = {
-        "ordinary scores (scale 5)": rng.normal(scale=5.0, size=(args.accuracy_rows, 8)),
-        "large scores (around 1000)": 1000 + rng.normal(scale=5.0, size=(args.accuracy_rows, 8)),
-        "spread scores (scale 300)": rng.normal(scale=300.0, size=(args.accuracy_rows, 8)),
-    }
-    for label, rows in cases.items():
-        exact = np.array([exact_softmax_row(r) for r in rows])
-        exact_log = np.array([exact_log_softmax_row(r) for r in rows])
-        ours = max_relative_error(helpers.softmax, rows, exact)
-        theirs = max_relative_error(lambda a: scipy.special.softmax(a, axis=-1), rows, exact)
-        textbook = max_relative_error(naive_softmax, rows, exact)
-        log_ours = max_relative_error(helpers.log_softmax, rows, exact_log)
-        log_theirs = max_relative_error(lambda a: scipy.special.log_softmax(a, axis=-1), rows, exact_log)
-        print(f"  {label}")
-        print(f"    softmax      helpers {ours:.1e}  scipy {theirs:.1e}  textbook {textbook:.1e}"
-              f"   scipy / helpers = {ratio(theirs, ours)}")
-        print(f"    log_softmax  helpers {log_ours:.1e}  scipy {log_theirs:.1e}"
-              f"                    scipy / helpers = {ratio(log_theirs, log_ours)}")
+    accuracy_table(args.max_n, args.accuracy_rows)
+    speed_table(args.rows, args.classes, args.repeat)
+    vjp_table(args.vjp_n, max(5, args.repeat // 3))
 
 
 if __name__ == "__main__":

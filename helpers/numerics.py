@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from helpers import _kernels
+
 __all__ = [
     "softmax",
     "softmax_naive",
@@ -26,6 +28,9 @@ __all__ = [
     "cross_entropy_grad",
     "numerical_gradient",
     "numerical_jacobian",
+    "online_softmax",
+    "attention",
+    "online_attention",
 ]
 
 
@@ -78,9 +83,30 @@ def _logits(x, axis=-1, name="x"):
     return arr, axis
 
 
-def _work_dtype(dtype):
-    """float16 is computed in float32 and rounded back once, at the end."""
-    return np.float32 if dtype == np.float16 else dtype
+def _by_rows(x, axis, kind):
+    """Run a :mod:`helpers._kernels` kernel over the rows of ``x`` along ``axis``, validating on the way.
+
+    The cheap checks (dtype, empty, scalar, axis) come first; NaN, +inf and fully masked rows are caught by the
+    kernel from the row maxima it computes anyway, and only then is the input scanned again, by :func:`_logits`,
+    to name the problem exactly as before.
+    """
+    arr = np.asarray(x)
+    ok_dtype = arr.dtype != bool and (np.issubdtype(arr.dtype, np.floating) or np.issubdtype(arr.dtype, np.integer))
+    ok_axis = not isinstance(axis, bool) and isinstance(axis, (int, np.integer)) and -arr.ndim <= axis < arr.ndim
+    if not (ok_dtype and arr.size and arr.ndim and ok_axis):
+        _logits(x, axis)  # raises, naming the problem
+    if np.issubdtype(arr.dtype, np.integer):
+        arr = arr.astype(np.float64)
+    moved = np.moveaxis(arr, axis, -1)
+    flat = np.ascontiguousarray(moved).reshape(-1, moved.shape[-1])
+    try:
+        out = _kernels.rows(flat, kind)
+    except _kernels.BadRow:
+        _logits(arr, axis)  # a row maximum is NaN or +-inf: this names the first bad entry and raises
+        raise AssertionError("a row maximum is not finite but the input passed validation")  # pragma: no cover
+    if kind == _kernels.LOGSUMEXP:
+        return out.reshape(moved.shape[:-1])[()]
+    return np.ascontiguousarray(np.moveaxis(out.reshape(moved.shape), -1, axis))
 
 
 # --------------------------------------------------------------------------- softmax family
@@ -120,28 +146,7 @@ def softmax(x, axis=-1):
     >>> softmax([0.0, -np.inf])
     array([1., 0.])
     """
-    arr, axis = _logits(x, axis)
-    work = arr.astype(_work_dtype(arr.dtype), copy=False)
-    with np.errstate(over="ignore", under="ignore"):
-        # A finite spread wider than the float range gives x - m = -inf: exp is 0, as it should be.
-        e = np.exp(work - work.max(axis=axis, keepdims=True))
-    return (e / e.sum(axis=axis, keepdims=True)).astype(arr.dtype, copy=False)
-
-
-def _shifted_and_log_total(arr, axis):
-    r"""Return ``(x - m, m, log sum_j exp(x_j - m))`` with ``m = max x``, in the working dtype (keepdims).
-
-    One maximal term of the sum is exactly 1; it is left out and added back by ``log1p``, so a tiny
-    remainder (every other score far below the maximum) is not rounded away.  This is the
-    accurate algorithm of Blanchard, Higham and Higham (2021).
-    """
-    work = arr.astype(_work_dtype(arr.dtype), copy=False)
-    m = work.max(axis=axis, keepdims=True)
-    with np.errstate(over="ignore", under="ignore"):
-        shifted = work - m
-        e = np.exp(shifted)
-    np.put_along_axis(e, np.argmax(work, axis=axis, keepdims=True), 0, axis=axis)
-    return shifted, m, np.log1p(e.sum(axis=axis, keepdims=True))
+    return _by_rows(x, axis, _kernels.SOFTMAX)
 
 
 def logsumexp(x, axis=-1):
@@ -153,9 +158,7 @@ def logsumexp(x, axis=-1):
     >>> float(logsumexp([1000.0, 1000.0]))  # 1000 + log 2, where the naive form overflows
     1000.6931471805599
     """
-    arr, axis = _logits(x, axis)
-    _, m, log_total = _shifted_and_log_total(arr, axis)
-    return np.squeeze(m + log_total, axis=axis).astype(arr.dtype, copy=False)[()]
+    return _by_rows(x, axis, _kernels.LOGSUMEXP)
 
 
 def log_softmax(x, axis=-1):
@@ -169,12 +172,7 @@ def log_softmax(x, axis=-1):
     >>> log_softmax([0.0, 1000.0])
     array([-1000.,     0.])
     """
-    arr, axis = _logits(x, axis)
-    shifted, _, log_total = _shifted_and_log_total(arr, axis)
-    # (x - m) - log(...) rather than x - LSE(x): no cancellation between x and m when both are large.
-    out = shifted - log_total
-    lowest = np.finfo(arr.dtype).min
-    return np.where(np.isneginf(arr), -np.inf, np.maximum(out, lowest)).astype(arr.dtype)
+    return _by_rows(x, axis, _kernels.LOG_SOFTMAX)
 
 
 def softmax_jacobian(x):
@@ -395,3 +393,92 @@ def numerical_jacobian(f, x, eps=1e-5):
         step[j] = eps
         jac[(...,) + j] = (np.asarray(f(x + step)) - np.asarray(f(x - step))) / (2 * eps)
     return jac
+
+
+# --------------------------------------------------------------------------- online softmax
+
+
+def _chunk(chunk_size):
+    if isinstance(chunk_size, bool) or not isinstance(chunk_size, (int, np.integer)) or chunk_size < 1:
+        raise ValueError(f"chunk_size must be a positive int, got {chunk_size!r}")
+    return int(chunk_size)
+
+
+def online_softmax(x, chunk_size=256):
+    r"""Softmax over the last axis, reading the scores in chunks with a running max and a rescaled running sum.
+
+    Milakov and Gimelshein (2018): after each chunk :math:`c`, with :math:`m' = \max(m, \max c)`,
+
+    .. math:: \ell' = \ell \, e^{m - m'} + \sum_{j \in c} e^{x_j - m'}
+
+    so at the end :math:`\ell = \sum_j e^{x_j - m}` with :math:`m = \max_j x_j`, found in one pass where the
+    two-pass algorithm reads the scores once for the max and again for the sum.  A last pass writes
+    :math:`e^{x_i - m} / \ell`.  Masked scores (``-inf``) get 0; validation as :func:`softmax`.
+
+    >>> online_softmax([1.0, 2.0, 3.0], chunk_size=2).round(4)
+    array([0.09  , 0.2447, 0.6652])
+    """
+    arr, _ = _logits(x, axis=-1)
+    size = _chunk(chunk_size)
+    work = arr.astype(np.float64)
+    m = np.full(work.shape[:-1], -np.inf)
+    total = np.zeros(work.shape[:-1])
+    with np.errstate(invalid="ignore", under="ignore"):
+        for start in range(0, work.shape[-1], size):
+            block = work[..., start:start + size]
+            m_new = np.maximum(m, block.max(axis=-1))
+            # A chunk with nothing seen yet (m = m_new = -inf) rescales nothing: scale 1, not exp(nan).
+            scale = np.where(m == m_new, 1.0, np.exp(m - m_new))
+            shift = np.where(np.isneginf(m_new), 0.0, m_new)  # all masked so far: every term is exp(-inf) = 0
+            total = total * scale + np.exp(block - shift[..., None]).sum(axis=-1)
+            m = m_new
+    with np.errstate(under="ignore"):
+        return (np.exp(work - m[..., None]) / total[..., None]).astype(arr.dtype, copy=False)
+
+
+def _attention_inputs(q, k, v):
+    q, k, v = (_point(a) for a in (q, k, v))
+    if q.ndim != 2 or k.ndim != 2 or v.ndim != 2 or q.shape[1] != k.shape[1] or k.shape[0] != v.shape[0]:
+        raise ValueError(
+            f"need q (queries, d), k (keys, d) and v (keys, d_v) with matching d and key counts, "
+            f"got shapes {q.shape}, {k.shape}, {v.shape}"
+        )
+    return q, k, v
+
+
+def attention(q, k, v):
+    r"""Scaled dot-product attention :math:`\operatorname{softmax}(q k^\top / \sqrt{d})\, v`, one query per row.
+
+    Builds the whole ``(queries, keys)`` score matrix, as a textbook does.
+
+    >>> attention([[1.0, 0.0]], [[1.0, 0.0], [0.0, 1.0]], [[1.0], [0.0]]).round(4)
+    array([[0.6698]])
+    """
+    q, k, v = _attention_inputs(q, k, v)
+    return softmax(q @ k.T / np.sqrt(q.shape[1])) @ v
+
+
+def online_attention(q, k, v, block_size=64):
+    r"""Attention computed over blocks of keys, never holding the whole score matrix (the FlashAttention idea).
+
+    For each block of keys, the running max ``m``, running sum ``l`` and running output ``o`` are rescaled by
+    :math:`e^{m - m'}` before the block's terms are added, exactly as in :func:`online_softmax`; dividing by ``l``
+    once at the end gives :func:`attention`'s result (Dao et al. 2022).
+
+    >>> online_attention([[1.0, 0.0]], [[1.0, 0.0], [0.0, 1.0]], [[1.0], [0.0]], block_size=1).round(4)
+    array([[0.6698]])
+    """
+    q, k, v = _attention_inputs(q, k, v)
+    size = _chunk(block_size)
+    m = np.full(q.shape[0], -np.inf)
+    total = np.zeros(q.shape[0])
+    o = np.zeros((q.shape[0], v.shape[1]))
+    for start in range(0, k.shape[0], size):
+        scores = q @ k[start:start + size].T / np.sqrt(q.shape[1])
+        m_new = np.maximum(m, scores.max(axis=1))
+        scale = np.exp(m - m_new)  # exp(-inf) = 0 on the first block: nothing to rescale
+        p = np.exp(scores - m_new[:, None])
+        total = total * scale + p.sum(axis=1)
+        o = o * scale[:, None] + p @ v[start:start + size]
+        m = m_new
+    return o / total[:, None]

@@ -1,4 +1,4 @@
-"""The benchmark scripts run and print their ratios (a smoke test on tiny inputs; nothing here is timed)."""
+"""The benchmark scripts run and print their figures (a smoke test on tiny inputs; nothing here is timed)."""
 
 import re
 import subprocess
@@ -7,12 +7,21 @@ import sys
 from book_layout import ROOT
 
 
-def test_softmax_benchmark_prints_speed_and_accuracy_ratios():
+def test_softmax_benchmark_prints_accuracy_speed_and_vjp_figures():
     result = subprocess.run(
         [sys.executable, str(ROOT / "benchmarks" / "softmax.py"), "--rows", "20", "--classes", "10",
-         "--repeat", "1", "--accuracy-rows", "3"],
-        capture_output=True, text=True, timeout=120,
+         "--repeat", "1", "--max-n", "10", "--accuracy-rows", "3", "--vjp-n", "20"],
+        capture_output=True, text=True, timeout=300,
     )
     assert result.returncode == 0, result.stderr
-    assert len(re.findall(r"helpers / scipy = +\d+\.\d\d", result.stdout)) == 2
-    assert len(re.findall(r"scipy / helpers = \S+", result.stdout)) == 6
+    out = result.stdout
+    # One accuracy row per suite, with helpers, the shifted formula and SciPy (and PyTorch when installed).
+    suites = re.findall(r"^  (adversarial|ordinary) .*?((?: +\d+\.\d\d){3,4})$", out, flags=re.M)
+    assert [name for name, _ in suites] == ["adversarial", "ordinary"]
+    for _, figures in suites:
+        helpers_ulp, shifted_ulp, *_ = map(float, figures.split())
+        assert helpers_ulp <= 4 < shifted_ulp  # the accuracy claims hold even on the tiny suite
+    assert len(re.findall(r"on float(32|16) inputs .*: 0\.\d\d$", out, flags=re.M)) == 2
+    assert [m for m in re.findall(r"^  (\w+) +helpers / scipy = +\d+\.\d\d$", out, flags=re.M)] == [
+        "softmax", "log_softmax", "logsumexp"]
+    assert re.search(r"jacobian / vjp = \d+x faster", out)
