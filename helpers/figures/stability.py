@@ -117,6 +117,7 @@ def _bars(ax, values, title, colour):
                     ha="center", va="bottom", fontsize=8)
     ax.set_ylim(0, 1.15)
     ax.set_title(title, fontsize=10)
+    ax.grid(False, axis="x")  # bars need no vertical grid lines (and each line costs page weight in every state)
 
 
 def naive_and_shifted(x, dtype):
@@ -206,6 +207,8 @@ def shift_view(x, c, ylim=(1e-5, 1e4)):
     right.set_ylim(0, 1.15)
     right.set_ylabel("probability")
     right.set_title("softmax(x)", fontsize=10)
+    for ax in (left, right):
+        ax.grid(False, axis="x")
     return fig
 
 
