@@ -29,7 +29,17 @@ from typing import Callable
 import numpy as np
 
 from helpers import numerics
-from helpers.checks._core import LOG_MAX, Case, CheckResult, Spec, close, emit, run_check
+from helpers.checks._core import (
+    FAR_APART_ROWS,
+    LOG_MAX,
+    Case,
+    CheckResult,
+    Spec,
+    close,
+    emit,
+    random_logits,
+    run_check,
+)
 
 __all__ = ["check_softmax_jacobian", "check_softmax_vjp"]
 
@@ -37,8 +47,6 @@ _SMALL = (1.0, 2.0, 0.5, -1.0)
 # More rows than classes and not square, so any transposition of the batch axes changes the shape.
 _BATCH = ((1.0, 2.0, 0.5, -1.0), (0.0, 0.0, 0.0, 0.0), (-1.5, 3.0, 2.0, 0.25))
 _LARGE = (1000.0, 1001.0, 1002.0, 999.0)
-# Rows 1000 apart: a maximum or a normalisation over the whole batch (not per row) fails on them.
-FAR_APART_ROWS = ((1.0, 2.0, 3.0), (-1000.0, -1001.0, -1002.0))
 _ORDINARY = "nan or inf for ordinary scores: is something divided by zero?"
 _NO_SHIFT = (
     "nan for large scores: compute s = softmax(x) with each row's maximum subtracted before exp "
@@ -50,11 +58,6 @@ _GLOBAL_MAX = (
 )
 _JACOBIAN_FORMULA = "the values differ from J = diag(s) - s s^T, that is J[i, j] = s_i (delta_ij - s_j)"
 _VJP_FORMULA = "the values differ from s * (g - <s, g>): compute s * (g - np.sum(s * g, axis=-1, keepdims=True))"
-
-
-def random_logits(shape, seed):
-    """Seeded ordinary scores (normal, standard deviation 3), rounded to 4 decimals so a printed input is exact."""
-    return np.round(np.random.default_rng(seed).normal(0.0, 3.0, size=shape), 4)
 
 
 def _softmax(x, axis=-1):
