@@ -8,10 +8,12 @@ named mistake gets its own hint, odd return values and stubs are handled, and bu
 import contextlib
 import io
 
+import hypothesis.strategies as st
 import numpy as np
 import pytest
 import scipy.special
 import sympy as sp
+from hypothesis import given
 
 from helpers import numerics, symbolic
 from helpers.checks import check_softmax_jacobian, check_softmax_vjp
@@ -202,3 +204,42 @@ def test_a_function_that_changes_its_input_is_told_so():
 def test_passing_the_result_instead_of_the_function_is_explained():
     result, printed = run(check_softmax_vjp, scipy_vjp([1.0, 2.0], [1.0, 0.0]))
     assert not result.passed and "needs the function itself" in printed
+
+
+# --------------------------------------------------------------------------- every named mistake, at any scores
+
+SCORES = st.lists(st.floats(-3, 3, allow_nan=False), min_size=2, max_size=6).map(lambda v: np.array(v))
+
+
+@given(SCORES)
+def test_each_jacobian_mistake_is_named_whatever_the_scores(x):
+    case = jacobian_checks._jacobian_case("scores", x, "")
+    s = _softmax(x)
+    answers = {
+        "diagonal only": _jac(s) * np.eye(len(x)),
+        "sign flipped": -_jac(s),
+        "diagonal term is missing": -np.outer(s, s),
+        "log-softmax": np.eye(len(x)) - s[None, :],
+    }
+    for words, answer in answers.items():
+        assert not jacobian_checks.close(answer, case.expected)
+        assert words in jacobian_checks._jacobian_diagnose(case, answer)
+
+
+@given(SCORES, SCORES)
+def test_each_vjp_mistake_is_named_whatever_the_scores(x, g):
+    n = min(len(x), len(g))
+    x, g = x[:n], g[:n] + 0.5  # g with a nonzero mean, as in every case of the check
+    s = _softmax(x)
+    dot = s @ g
+    answers = {
+        "diagonal only": s * (1 - s) * g,
+        "sign flipped": -s * (g - dot),
+        "<s, g> term is missing": s * g,
+        "factor s is missing": g - dot,
+    }
+    case = jacobian_checks._vjp_case("scores", x, g, "")
+    for words, answer in answers.items():
+        if jacobian_checks.close(answer, case.expected):
+            continue  # this g happens to make the mistake harmless (e.g. g constant makes J^T g = 0)
+        assert words in jacobian_checks._vjp_diagnose(case, answer)
