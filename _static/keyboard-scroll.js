@@ -12,13 +12,17 @@
     });
   }
 
-  // sphinx-togglebutton folds (solutions, "dropdown" admonitions) open on a click of their button.
-  document.addEventListener("click", (event) => {
-    const button = event.target.closest(".toggle-button");
-    if (button) {
-      requestAnimationFrame(() => updateTabStops(button.closest(".toggle") || document));
-    }
-  });
+  // sphinx-togglebutton folds (solutions, "dropdown" admonitions) open by losing their toggle-hidden class, whether
+  // the reader clicked the button or the title.
+  new MutationObserver((changes) => {
+    changes.forEach((change) => {
+      const fold = change.target;
+      if (fold.classList.contains("toggle") && !fold.classList.contains("toggle-hidden")) {
+        updateTabStops(fold);
+      }
+    });
+  }).observe(document.documentElement, { subtree: true, attributes: true, attributeFilter: ["class"] });
+
   // <details> folds (the {dropdown} directive); "toggle" does not bubble, so listen while it is captured.
   document.addEventListener(
     "toggle",

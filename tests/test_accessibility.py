@@ -35,7 +35,7 @@ def _reveal_folded_content(page):
     """Open every folded solution (as a reader's click does) and show every slider state; return how many of each."""
     return page.evaluate(
         """() => {
-            const toggles = [...document.querySelectorAll('button.toggle-button')];
+            const toggles = [...document.querySelectorAll('button.toggle-button[aria-expanded="false"]')];
             toggles.forEach(button => button.click());
             const states = [...document.querySelectorAll('.book-slider-state[hidden]')];
             states.forEach(state => { state.hidden = false; });
