@@ -16,6 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+from numpy import asarray
 
 from helpers.checks import CheckResult, check_softmax
 from helpers.checks._core import ATOL, RTOL, Case, Spec, digits_to_differ, random_logits, run_check
@@ -124,19 +125,39 @@ def test_an_answer_off_by_5_percent_is_not_called_close():
     assert printed.splitlines()[-1] == "  hint: not the squares"
 
 
+CLOSE = "  hint: close, but not within the tolerance (rtol=1e-05, atol=1e-08): the largest difference is "
+
+
+def test_a_near_miss_of_unknown_cause_names_the_usual_suspects():
+    _, printed = run(_off_by(relative=1e-4))
+    assert printed.splitlines()[-1] == (
+        CLOSE + "0.0004 (at index 1: expected 4, got 4.0004); "
+        "is a constant rounded (2.718 for e) or part of the work done in low precision?"
+    )
+
+
 def test_a_half_precision_answer_is_named():
     _, printed = run(lambda x: np.square(np.asarray(x, dtype=np.float16)).astype(np.float16))
-    assert "half-precision (float16)" in printed
+    assert printed.splitlines()[-1] == (
+        CLOSE + "5.5e-06 (at index 2: expected 0.01, got 0.00999); "
+        "your values are half-precision (float16) numbers: compute in float64 (float32 is fine too)"
+    )
 
 
 def test_a_rounded_answer_is_named():
     _, printed = run(lambda x: np.round(np.square(x) * (1 + 1e-3), 3))
-    assert "rounded to 3 decimals" in printed
+    assert printed.splitlines()[-1] == (
+        CLOSE
+        + "0.004 (at index 1: expected 4, got 4.004); your values are rounded to 3 decimals: return them unrounded"
+    )
 
 
 def test_a_clipped_answer_is_named():
     _, printed = run(lambda x: np.maximum(np.square(x), 1e-7))
-    assert "values below 1e-07 were raised to 1e-07 (clipped)" in printed
+    assert printed.splitlines()[-1] == (
+        CLOSE + "1e-07 (at index [2, 0]: expected 0, got 1e-07); "
+        "values below 1e-07 were raised to 1e-07 (clipped): return the exact values"
+    )
 
 
 def test_digits_to_differ_shows_the_first_differing_digit():
@@ -172,6 +193,25 @@ def stub_like_chapter_1(x):
     ...  # your code here: return an array of the same shape as x
 
 
+def stub_astype(x):
+    x = x.astype(float)
+    ...
+
+
+def stub_bare_asarray(x):
+    x = asarray(x)
+    pass
+
+
+def converts_with_exp_then_forgets_return(x):
+    x = np.exp(x)
+
+
+def converts_another_name_then_forgets_return(x):
+    y = np.asarray(x)
+    x = np.asarray(y)
+
+
 STUBS = [
     None,
     Ellipsis,
@@ -181,6 +221,8 @@ STUBS = [
     stub_raise,
     stub_raise_with_message,
     stub_like_chapter_1,
+    stub_astype,
+    stub_bare_asarray,
 ]
 
 
@@ -215,6 +257,8 @@ def squares_in_place_then_forgets_return(x):
         computes_but_forgets_return,
         converts_then_forgets_return,
         squares_in_place_then_forgets_return,
+        converts_with_exp_then_forgets_return,
+        converts_another_name_then_forgets_return,
         lambda x: print(x * x),
     ],
 )
@@ -285,24 +329,49 @@ def test_an_exception_raised_outside_the_readers_code_shows_no_line():
     assert " at line" not in printed
 
 
-@pytest.mark.parametrize(
-    ("fn", "hint"),
-    [
-        (lambda x: np.max(x, axis=1), "use axis=-1"),
-        (lambda x, axis: x, "give any other parameter a default"),
-        (lambda: 1, "define your function with exactly these parameters"),
-        (lambda x: undefined_thing, "a name is not defined"),  # noqa: F821
-        (lambda x: 1 / 0, "a division by zero"),
-        (lambda x: x.tolist().max(), "convert the input with np.asarray"),
-        (lambda x: __import__("math").exp(x), "use np.exp on arrays"),
-        (lambda x: __import__("math").exp(1000.0), "math.exp overflows above 709.78"),
-        (lambda x: max(np.vstack([x, x])), "Python's max() or sum()"),
-    ],
-)
+EXCEPTION_HINTS = [
+    (lambda x: np.max(x, axis=1), "use axis=-1 (the last axis), so the same code works for a vector and a batch"),
+    (lambda x, axis: x, "the check calls fn(x): give any other parameter a default, e.g. axis=-1"),
+    (lambda: 1, "the check calls fn(x): define your function with exactly these parameters"),
+    (
+        lambda x: undefined_thing,  # noqa: F821
+        "a name is not defined: is it spelt right, and did you run the cell with the imports?",
+    ),
+    (lambda x: 1 / 0, "a division by zero: is a sum 0 because every exp underflowed? subtract the max first"),
+    (
+        lambda x: x.tolist().max(),
+        "a list or number has no such method: convert the input with np.asarray(x, dtype=float) first",
+    ),
+    (
+        lambda x: __import__("math").exp(x),
+        "math functions take one number at a time: use np.exp on arrays, or loop over the values",
+    ),
+    (
+        lambda x: __import__("math").exp(1000.0),
+        "math.exp overflows above 709.78: subtract the max before exponentiating, so the largest exponent is 0",
+    ),
+    (
+        lambda x: max(np.vstack([x, x])),
+        "Python's max() or sum() (or an `if`) was given a whole array: use np.max(x, axis=-1, keepdims=True) and "
+        "np.sum(..., axis=-1, keepdims=True)",
+    ),
+    (
+        lambda x: [][3],
+        "an index is out of range: loop over the last axis (x.shape[-1]), and note a vector has one axis",
+    ),
+    (
+        lambda x: np.broadcast_to(x, (2, 2)),
+        "shapes do not line up in a batch: reduce with axis=-1, keepdims=True so each row is normalised on its own",
+    ),
+    (lambda x: x.view(list), "run your function on the input above to see the error, and fix the line shown"),
+]
+
+
+@pytest.mark.parametrize(("fn", "hint"), EXCEPTION_HINTS)
 def test_common_exceptions_get_their_own_hint(fn, hint):
     result, printed = run(fn)
     assert not result and result.attempted
-    assert hint in printed.splitlines()[-1]
+    assert printed.splitlines()[-1] == f"  hint: {hint}"
 
 
 # --------------------------------------------------------------------------- arguments
@@ -334,8 +403,14 @@ def test_a_function_that_changes_its_input_fails_after_the_values_pass():
 
 def test_shape_hints_name_a_transposed_answer():
     _, printed = run(lambda x: np.square(x).T)
-    assert "expected an array of shape (3, 2), got shape (2, 3)" in printed
-    assert "the output is transposed" in printed
+    assert printed.splitlines()[1:] == [
+        "  expected an array of shape (3, 2), got shape (2, 3)",
+        "  hint: wrong output shape: the output is transposed; keep the shape of the input",
+    ]
+    _, printed = run(lambda x: np.square(x)[..., :1])
+    assert printed.splitlines()[-1] == "  hint: wrong output shape: expected shape (3,)"
+    _, printed = run(lambda x: np.square(x) if x.ndim == 1 else np.square(x)[:, :1])
+    assert printed.splitlines()[-1] == "  hint: wrong output shape: expected shape (3, 2)"
 
 
 def test_random_logits_are_seeded_non_integer_and_not_half_precision():

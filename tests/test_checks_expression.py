@@ -72,34 +72,77 @@ def test_a_counterexample_is_printed_with_an_exact_point():
     ]
 
 
-@pytest.mark.parametrize(
-    ("answer", "words"),
-    [
-        (sp.exp(Z2) / (sp.exp(Z1) + sp.exp(Z2)), "with z1 and z2 swapped: for two classes that is the other class's"),
-        (1 / (1 + sp.exp(Z1 - Z2)), "is the sign of z1 - z2 flipped?"),
-        (-S1, "minus the reference"),
-        (3 * S1, "3 times the reference"),
-        (S1 + 2, "differs from the reference by the constant 2"),
-        (1 / S1, "1 / the reference"),
-        (1 / (1 + 2.718 ** (Z2 - Z1)), "very close but not equal"),
-        (sp.Matrix([S1, 1 - S1]), "whole Matrix (2x1); its entry [0] equals the reference"),
-        (sp.Function("sigma")(Z1 - Z2), "sigma(...), a function SymPy does not know"),
-        ("sigma(z1 - z2)", "sigma(...), a function SymPy does not know"),
-        (sp.Symbol("x") + Z1, "your answer uses x, which the reference does not: write it in terms of z1, z2"),
-        ("1 +* 2", "could not read '1 +* 2' as a formula"),
-        ("1/(1 + exp(z2 - z1)", "the parentheses are not balanced"),
-        ("s1 = exp(z1)", "right-hand side"),
-        (0.731, "your answer is a number"),
-        (lambda a, b: S1, "a function, not an expression"),
-        ([S1], "a list: give one expression"),
-        (sp.Eq(Z1, Z2), "an equation"),
-    ],
+HEAD = "✗ check_expression (s1): "
+SWAPPED = (
+    "  hint: your answer is the reference with z1 and z2 swapped; for two classes that is the other class's "
+    "probability (s_2, not s_1): is the sign of z1 - z2 flipped?"
 )
-def test_each_mistake_is_named(answer, words):
+SIGMA = (
+    HEAD + "your answer uses sigma(...), a function SymPy does not know: write it out with sp.exp, e.g. a sigmoid "
+    "sigma(u) is 1 / (1 + sp.exp(-u))"
+)
+MISTAKES = [
+    # (answer, the last line of its feedback)
+    (sp.exp(Z2) / (sp.exp(Z1) + sp.exp(Z2)), SWAPPED),
+    (1 / (1 + sp.exp(Z1 - Z2)), SWAPPED),
+    (-S1, "  hint: your answer is minus the reference: a sign is flipped"),
+    (3 * S1, "  hint: your answer is 3 times the reference: a constant factor is off"),
+    (S1 + 2, "  hint: your answer differs from the reference by the constant 2"),
+    (1 / S1, "  hint: your answer is 1 / the reference: numerator and denominator are swapped"),
+    (
+        1 / (1 + 2.718 ** (Z2 - Z1)),
+        "  hint: very close but not equal (relative difference up to 0.0002 at the sample points; your answer "
+        "contains 2.718): is a constant rounded, e.g. 2.718 for e? use sp.exp(...) and exact numbers such as "
+        "sp.Rational(1, 3)",
+    ),
+    (
+        sp.Matrix([S1, 1 - S1]),
+        HEAD + "you gave a whole Matrix (2x1); its entry [0] equals the reference: pass that entry, e.g. s[0]",
+    ),
+    (sp.Matrix([[Z1, Z2]]), HEAD + "you gave a whole Matrix (1x2): the answer is one entry, e.g. s[0]"),
+    (sp.Function("sigma")(Z1 - Z2), SIGMA),
+    ("sigma(z1 - z2)", SIGMA),
+    (sp.Symbol("x") + Z1, HEAD + "your answer uses x, which the reference does not: write it in terms of z1, z2"),
+    (
+        sp.Symbol("e") ** Z1,
+        HEAD + "your answer uses e, which the reference does not: write it in terms of z1, z2 "
+        "(for e to a power write exp(...), or sp.E)",
+    ),
+    (
+        "1 +* 2",
+        HEAD + "could not read '1 +* 2' as a formula (SyntaxError: invalid syntax (<string>, line 1)): "
+        "write it as in Python, e.g. '1/(1 + exp(z2 - z1))'",
+    ),
+    (
+        "1/(1 + exp(z2 - z1)",
+        HEAD + "could not read '1/(1 + exp(z2 - z1)' as a formula (the parentheses are not balanced): "
+        "write it as in Python, e.g. '1/(1 + exp(z2 - z1))'",
+    ),
+    (
+        "s1 = exp(z1)",
+        HEAD + "write only the right-hand side of your formula, without 'name =' (got 's1 = exp(z1)')",
+    ),
+    ("  ", HEAD + "your answer is an empty string: write the formula, e.g. '1/(1 + exp(z2 - z1))'"),
+    (0.731, "  hint: your answer is a number; write a formula in z1, z2"),
+    (lambda a, b: S1, HEAD + "your answer is a function, not an expression: call it, e.g. f(z1, z2)"),
+    ([S1], HEAD + "your answer is a list: give one expression"),
+    (sp.Eq(Z1, Z2), HEAD + "your answer is an equation: give the right-hand side only"),
+    (
+        Z1 > Z2,
+        HEAD + "your answer is an equation: give the right-hand side only",
+    ),
+    (
+        sp.true,
+        HEAD + "your answer is True, not a formula: did you write == where you meant to give the formula?",
+    ),
+]
+
+
+@pytest.mark.parametrize(("answer", "last_line"), MISTAKES)
+def test_each_mistake_is_named(answer, last_line):
     result, printed = run(answer)
     assert not result and result.attempted
-    assert words in printed
-    assert "could not check" not in printed
+    assert printed.splitlines()[-1] == last_line
 
 
 def test_the_sample_tolerance_rejects_a_rounded_constant_and_tiny_factors():

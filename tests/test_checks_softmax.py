@@ -206,44 +206,97 @@ ROWS_HINT = (
 )
 
 MISTAKES = [
-    # (function, case it must fail on, text the hint must contain)
-    (naive, "large values", "nan for large inputs: did you subtract the max before exponentiating?"),
+    # (function, case it must fail on, the last line of its feedback: the hint naming the mistake)
+    (
+        naive,
+        "large values",
+        "hint: nan for large inputs: did you subtract the max before exponentiating? (exp overflows above 709.78)",
+    ),
     (
         deepnotes_stable_softmax,
         "a small vector",
-        "shift applied after exp: write exp(x - max(x)), not exp(x) - max(x); mistake museum (1)",
+        "hint: shift applied after exp: write exp(x - max(x)), not exp(x) - max(x); mistake museum (1): the "
+        "shift applied after exp",
     ),
-    (neuralthreads_softmax, "a batch of rows", ROWS_HINT),
+    (
+        neuralthreads_softmax,
+        "a batch of rows",
+        "hint: rows do not sum to 1 in a batch: reduce with axis=-1, keepdims=True so each row is normalised "
+        "on its own; mistake museum (2): max or sum over the whole batch",
+    ),
     (
         global_max_row_sum,
         "rows far apart",
-        "a row far below the batch maximum came back as nan: the max must be taken per row, not over the whole batch",
+        "hint: a row far below the batch maximum came back as nan: the max must be taken per row, not over "
+        "the whole batch (np.max(x, axis=-1, keepdims=True)); mistake museum (2): max or sum over the whole "
+        "batch",
     ),
     (
         shift_by_max_or_zero,
         "an all-negative row (max(x) < 0)",
-        "shifting by max(0, max(x)) is not enough: for all-negative rows exp still underflows to 0 and 0/0 = nan; "
-        'subtract max(x) itself; mistake museum (6): "stable" versions that are not',
+        "hint: shifting by max(0, max(x)) is not enough: for all-negative rows exp still underflows to 0 and "
+        '0/0 = nan; subtract max(x) itself; mistake museum (6): "stable" versions that are not',
     ),
     (
         divide_by_max_times_sum,
         "a small vector",
-        "sum to 0.333, not 1: divide by the sum alone (dividing by max * sum or any other factor breaks the "
-        'normalisation; mistake museum (6): "stable" versions that are not)',
+        "hint: right proportions but the outputs sum to 0.333, not 1: divide by the sum alone (dividing by "
+        'max * sum or any other factor breaks the normalisation; mistake museum (6): "stable" versions that '
+        "are not)",
     ),
-    (scores_over_sum, "a small vector", "exponentiate first"),
-    (shift_by_mean, "widely spread values", "subtract the maximum (not the mean or the minimum)"),
-    (no_keepdims, "a batch of rows", "reduce with axis=-1, keepdims=True"),
-    (axis_one, "a small vector", "use axis=-1"),
-    (axis_zero, "a batch of rows", "the columns sum to 1, not the rows"),
-    (transposed, "a batch of rows", "wrong output shape: the output is transposed; keep the shape of x"),
-    (returns_the_sum, "a small vector", "wrong output shape: did you return the sum"),
-    (log_softmax_instead, "a small vector", "these are log-probabilities (log-softmax"),
-    (vector_only, "a batch of rows", "returned None for this input: is a `return` missing?"),
-    (mutates_input, "a small vector", "input array modified in place"),
-    (needs_axis, "a small vector", "give any other parameter a default, e.g. axis=-1"),
-    (raises_value_error, "a small vector", "raised ValueError: scores must be positive"),
-    (returns_text, "a small vector", "returned a str, not an array of real numbers"),
+    (
+        scores_over_sum,
+        "a small vector",
+        "hint: you normalised the scores themselves: exponentiate first, softmax is exp(x) / sum(exp(x))",
+    ),
+    (
+        shift_by_mean,
+        "widely spread values",
+        "hint: nan when scores are far apart: subtract the maximum (not the mean or the minimum), so the "
+        "largest exponent is 0 and exp cannot overflow",
+    ),
+    (
+        no_keepdims,
+        "a batch of rows",
+        "hint: shapes do not line up in a batch: reduce with axis=-1, keepdims=True so each row is "
+        "normalised on its own",
+    ),
+    (axis_one, "a small vector", "hint: use axis=-1 (the last axis), so the same code works for a vector and a batch"),
+    (
+        axis_zero,
+        "a batch of rows",
+        "hint: the columns sum to 1, not the rows: softmax is over the last axis, use axis=-1 (not 0)",
+    ),
+    (
+        transposed,
+        "a batch of rows",
+        "hint: wrong output shape: the output is transposed; keep the shape of x (transpose back, or use axis=-1)",
+    ),
+    (
+        returns_the_sum,
+        "a small vector",
+        "hint: wrong output shape: did you return the sum (or max) instead of dividing by it?",
+    ),
+    (
+        log_softmax_instead,
+        "a small vector",
+        "hint: these are log-probabilities (log-softmax, or log of the softmax): softmax is their exp, so "
+        "return e / e.sum(...) rather than its log",
+    ),
+    (vector_only, "a batch of rows", "your function returned None for this input: is a `return` missing?"),
+    (
+        mutates_input,
+        "a small vector",
+        "hint: input array modified in place: compute into a new array (x = x - m, not x -= m), so the "
+        "caller's values are left as they were",
+    ),
+    (needs_axis, "a small vector", "hint: the check calls fn(x): give any other parameter a default, e.g. axis=-1"),
+    (
+        raises_value_error,
+        "a small vector",
+        "hint: run your function on the input above to see the error, and fix the line shown",
+    ),
+    (returns_text, "a small vector", "your function returned a str, not an array of real numbers"),
 ]
 
 
@@ -252,7 +305,7 @@ def test_each_mistake_fails_with_its_hint(fn, case, hint):
     result, printed = run(fn)
     assert not result and result.attempted
     assert result.failed_case == case
-    assert hint in printed
+    assert printed.splitlines()[-1] == f"  {hint}"
     assert printed == result.feedback + "\n"
     assert printed.startswith(f"✗ check_softmax failed on {case}")
     assert len(printed.splitlines()) <= 5  # short enough to read under a notebook cell
@@ -349,22 +402,47 @@ TEMPERATURE_MISTAKES = [
     (
         lambda x, t: np.exp(x / t) / np.exp(x / t).sum(axis=-1, keepdims=True),
         "a tiny temperature",
-        "nan for a small t: x / t is huge, so subtract the max of x / t (not of x) before exponentiating",
+        "hint: nan for a small t: x / t is huge, so subtract the max of x / t (not of x) before exponentiating",
     ),
-    (lambda x, t: scipy_softmax(x), "a small vector at t = 2", "the temperature has no effect"),
-    (lambda x, t: scipy_softmax(x * t), "a small vector at t = 2", "you multiplied by t"),
-    (lambda x, t: scipy_softmax(x) / t, "a small vector at t = 2", "you divided the probabilities by t"),
-    (t_global_max, "rows far apart at t = 1", "the max must be taken per row, not over the whole batch"),
+    (
+        lambda x, t: scipy_softmax(x),
+        "a small vector at t = 2",
+        "hint: the temperature has no effect: divide the scores by t before the softmax",
+    ),
+    (
+        lambda x, t: scipy_softmax(x * t),
+        "a small vector at t = 2",
+        "hint: you multiplied by t: softmax(x / t) divides the scores by the temperature",
+    ),
+    (
+        lambda x, t: scipy_softmax(x) / t,
+        "a small vector at t = 2",
+        "hint: you divided the probabilities by t: divide the scores x by t before exponentiating",
+    ),
+    (
+        t_global_max,
+        "rows far apart at t = 1",
+        "hint: a row far below the batch maximum came back as nan: the max must be taken per row, not over "
+        "the whole batch (np.max(x, axis=-1, keepdims=True)); mistake museum (2): max or sum over the whole "
+        "batch",
+    ),
     (
         t_global_sum,
         "a batch at t = 0.5",
-        "rows do not sum to 1 in a batch: reduce with axis=-1, keepdims=True so each row is normalised on its own",
+        "hint: rows do not sum to 1 in a batch: reduce with axis=-1, keepdims=True so each row is normalised "
+        "on its own; mistake museum (2): max or sum over the whole batch",
     ),
-    (t_transposed, "a batch at t = 0.5", "wrong output shape: the output is transposed; keep the shape of x"),
+    (
+        t_transposed,
+        "a batch at t = 0.5",
+        "hint: wrong output shape: the output is transposed; keep the shape of x (transpose back, or use axis=-1)",
+    ),
     (
         lambda x, t: stable_temperature(x, t) * 2,
         "a small vector at t = 2",
-        "right proportions but the outputs sum to 2, not 1",
+        "hint: right proportions but the outputs sum to 2, not 1: divide by the sum alone (dividing by max * "
+        'sum or any other factor breaks the normalisation; mistake museum (6): "stable" versions that are '
+        "not)",
     ),
 ]
 
@@ -374,7 +452,7 @@ def test_temperature_check_names_each_mistake(fn, case, hint):
     result, printed = run(fn, check_softmax_temperature)
     assert not result and result.attempted
     assert result.failed_case == case
-    assert hint in printed
+    assert printed.splitlines()[-1] == f"  {hint}"
 
 
 def test_temperature_formula_hint_is_not_garbled():

@@ -224,31 +224,29 @@ def _unchanged(after, before):
 
 
 def _is_placeholder(stmt, params):
-    """Is ``stmt`` part of a stub: a docstring, ``...``, ``pass``, ``raise NotImplementedError`` or
-    a conversion of a parameter such as ``x = np.asarray(x, dtype=float)``?"""
+    """Is ``stmt`` part of a stub: a docstring, ``...``, ``pass`` or a conversion of a parameter such as
+    ``x = np.asarray(x, dtype=float)`` or ``x = x.astype(float)``?  (A stub that raises NotImplementedError is
+    recognised by what it raises.)"""
     if isinstance(stmt, ast.Pass):
         return True
     if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant):
         return True
-    if isinstance(stmt, ast.Raise):
-        exc = stmt.exc.func if isinstance(stmt.exc, ast.Call) else stmt.exc
-        return isinstance(exc, ast.Name) and exc.id == "NotImplementedError"
-    if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.value, ast.Call):
-        target, call = stmt.targets[0], stmt.value
-        func = call.func.attr if isinstance(call.func, ast.Attribute) else getattr(call.func, "id", "")
-        return (
-            func in _CONVERSIONS
-            and isinstance(target, ast.Name)
-            and target.id in params
-            and bool(call.args)
-            and isinstance(call.args[0], ast.Name)
-            and call.args[0].id == target.id
-        )
-    return False
+    if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.value, ast.Call)):
+        return False
+    target, call = stmt.targets[0], stmt.value
+    if not (isinstance(target, ast.Name) and target.id in params):
+        return False
+    func = call.func
+    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == target.id:
+        return func.attr in _METHOD_CONVERSIONS  # x = x.astype(float)
+    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+    first = call.args[0] if call.args else None
+    return name in _CONVERSIONS and isinstance(first, ast.Name) and first.id == target.id
 
 
 # Calls that only convert a parameter, as a stub may do before its `...` (x = np.asarray(x, dtype=float)).
-_CONVERSIONS = {"asarray", "array", "asanyarray", "atleast_1d", "atleast_2d", "float", "int", "copy", "astype"}
+_CONVERSIONS = {"asarray", "array", "asanyarray", "atleast_1d", "atleast_2d", "float", "int"}
+_METHOD_CONVERSIONS = {"astype", "copy"}
 
 
 def _stub_body(fn):
@@ -376,7 +374,11 @@ def close(a, b):
 
 
 def rows_sum_to_one(a):
-    """Does every row (last axis) of ``a`` sum to 1 within the tolerances?"""
+    """Does every row (last axis) of ``a`` sum to 1 within the tolerances?
+
+    >>> rows_sum_to_one([[0.25, 0.75], [0.5, 0.5]]), rows_sum_to_one([[0.25, 0.75], [0.5, 0.6]])
+    (True, False)
+    """
     return bool(np.allclose(np.asarray(a).sum(axis=-1), 1.0, rtol=RTOL, atol=ATOL))
 
 
@@ -472,7 +474,8 @@ def _near_miss_hint(got, expected):
     worst = np.unravel_index(np.argmax(diff - RTOL * np.abs(expected)), diff.shape)
     g, e = got[worst], expected[worst]
     digits = digits_to_differ(g, e)
-    where = f"at index {worst[0] if len(worst) == 1 else worst}: " if worst else ""
+    index = [int(i) for i in worst]
+    where = f"at index {index[0] if len(index) == 1 else index}: " if index else ""
     head = (
         f"close, but not within the tolerance (rtol={RTOL:g}, atol={ATOL:g}): the largest difference is "
         f"{float(diff[worst]):.2g} ({where}expected {fmt(e, digits)}, got {fmt(g, digits)})"

@@ -190,7 +190,7 @@ def _diagnose(answer, reference, points, yours, expected):
             hint = f"your answer is the reference with {a} and {b} swapped"
             if _agrees([_value_at(1 - reference, p) for p in points], yours):
                 hint += (
-                    ": for two classes that is the other class's probability (s_2, not s_1): "
+                    "; for two classes that is the other class's probability (s_2, not s_1): "
                     f"is the sign of {a} - {b} flipped?"
                 )
             return hint
@@ -211,9 +211,9 @@ def _diagnose(answer, reference, points, yours, expected):
         worst = max(abs(y - e) / max(abs(e), 1e-300) for y, e in zip(yours, expected))
         if worst < NEAR:
             floats = sorted({f"{float(f):.12g}" for f in answer.atoms(sp.Float)}, key=len)[:2]
-            which = f" (your answer contains {', '.join(floats)})" if floats else ""
+            which = f"; your answer contains {', '.join(floats)}" if floats else ""
             return (
-                f"very close but not equal (relative difference up to {worst:.1g} at the sample points){which}: "
+                f"very close but not equal (relative difference up to {worst:.1g} at the sample points{which}): "
                 "is a constant rounded, e.g. 2.718 for e? use sp.exp(...) and exact numbers such as sp.Rational(1, 3)"
             )
     return None

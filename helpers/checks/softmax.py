@@ -29,7 +29,6 @@ from helpers.checks._core import (
     digits_to_differ,
     fmt,
     random_logits,
-    rows_sum_to_one,
     run_check,
 )
 
@@ -137,14 +136,15 @@ def _softmax_symptoms(scores, got, expected, nonfinite_hint, what="x"):
         )
     if _matches(got, _scores_normalised, scores):
         return f"you normalised the scores themselves: exponentiate first, softmax is exp({what}) / sum(exp({what}))"
-    if got.ndim == 2 and not rows_sum_to_one(got):
+    # (A wrong answer whose rows all summed to 1 and that were proportional to softmax would be softmax.)
+    if got.ndim == 2:
         if np.isclose(got.sum(), 1.0, rtol=RTOL, atol=ATOL):
             return f"rows do not sum to 1 in a batch: {PER_ROW}; {_MUSEUM_2}"
         if np.allclose(got.sum(axis=0), 1.0, rtol=RTOL, atol=ATOL):
             return "the columns sum to 1, not the rows: softmax is over the last axis, use axis=-1 (not 0)"
     sums = got.sum(axis=-1, keepdims=True)
     proportional = bool(np.all(sums != 0)) and close(got / sums, expected)
-    if proportional and not rows_sum_to_one(got):
+    if proportional:
         total = fmt(got.sum(axis=-1), digits_to_differ(got.sum(axis=-1), np.ones(got.shape[:-1])))
         return (
             f"right proportions but the outputs sum to {total}, not 1: divide by the sum alone "
@@ -236,9 +236,6 @@ def _temperature_value_hint(case, got):
         return "you multiplied by t: softmax(x / t) divides the scores by the temperature"
     if close(got * t, numerics.softmax(x)):
         return "you divided the probabilities by t: divide the scores x by t before exponentiating"
-    if got.ndim == 2 and not rows_sum_to_one(got) and not np.isclose(got.sum(), 1.0, rtol=RTOL, atol=ATOL):
-        if np.allclose(got.sum(axis=0), 1.0, rtol=RTOL, atol=ATOL):
-            return "the columns sum to 1, not the rows: softmax is over the last axis, use axis=-1 (not 0)"
     return _softmax_symptoms(x / t, got, case.expected, case.nonfinite_hint, what="x / t")
 
 
