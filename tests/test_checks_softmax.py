@@ -104,6 +104,16 @@ def test_some_case_has_rows_far_apart():
     assert max(gaps) >= 1000
 
 
+def test_temperature_cases_hold_non_integer_scores_and_rows_far_apart_at_t_1():
+    seen = []
+    run(
+        lambda x, t: seen.append((np.array(x), float(t))) or scipy.special.softmax(x / t, axis=-1),
+        check_softmax_temperature,
+    )
+    assert any(not np.array_equal(x / t, (x / t).astype(np.float16)) for x, t in seen)
+    assert any(x.ndim == 2 and t == 1 and np.ptp(x.max(axis=-1)) >= 1000 for x, t in seen)
+
+
 # --------------------------------------------------------------------------- the mistake museum
 
 
