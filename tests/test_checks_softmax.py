@@ -321,6 +321,44 @@ def test_each_mistake_fails_with_its_hint(fn, case, hint):
     assert len(printed.splitlines()) <= 5  # short enough to read under a notebook cell
 
 
+def squared_softmax(x):
+    """softmax(2x), not proportional to softmax(x): a wrong formula no diagnosis knows."""
+    p = scipy_softmax(x) ** 2
+    return p / p.sum(axis=-1, keepdims=True)
+
+
+MORE_MISTAKES = [
+    (squared_softmax, "hint: the values differ from softmax: compute e = exp(x - max(x)), then e / sum(e), per row"),
+    (
+        lambda x: scipy_softmax(x) if x.ndim == 1 else np.exp(x).sum(axis=-1),
+        "hint: wrong output shape: did you return the sum (or max) instead of dividing by it?",
+    ),
+    (
+        lambda x: scipy_softmax(x)[..., :2],
+        "hint: wrong output shape: softmax gives one probability per score, so the output has the shape of x",
+    ),
+    (
+        lambda x: scipy_softmax(x) if x.ndim == 1 else scipy_softmax(x)[:2],
+        "hint: wrong output shape: softmax gives one probability per score, so the output has the shape of x",
+    ),
+    (
+        lambda x: scipy_softmax(x) - 0.1,
+        "hint: negative probabilities: exp(...) is positive, so check what is subtracted after exp",
+    ),
+    (
+        lambda x: (x == x.max(axis=-1, keepdims=True)).astype(float),
+        "hint: a one-hot of the largest score (a hard max): softmax gives every score some probability, exp(x) / sum",
+    ),
+]
+
+
+@pytest.mark.parametrize(("fn", "last_line"), MORE_MISTAKES)
+def test_more_mistakes_get_their_whole_hint(fn, last_line):
+    result, printed = run(fn)
+    assert not result and result.attempted
+    assert printed.splitlines()[-1] == f"  {last_line}"
+
+
 def test_failure_shows_rounded_expected_and_got():
     _, printed = run(naive)
     lines = printed.splitlines()
@@ -465,6 +503,15 @@ def test_temperature_check_names_each_mistake(fn, case, hint):
     assert printed.splitlines()[-1] == f"  {hint}"
 
 
+def test_temperature_failure_names_both_arguments():
+    _, printed = run(lambda x, t: scipy_softmax(x), check_softmax_temperature)
+    assert printed.splitlines()[:3] == [
+        "✗ check_softmax_temperature failed on a small vector at t = 2, x = [1, 2, 3], t = 2",
+        "  expected [0.186, 0.307, 0.506]",
+        "  got      [0.09, 0.245, 0.665]",
+    ]
+
+
 def test_temperature_formula_hint_is_not_garbled():
     """A wrong formula no diagnosis knows gets the formula itself, with exp and max intact."""
     result, printed = run(lambda x, t: stable_temperature(x, t) ** 2, check_softmax_temperature)
@@ -485,3 +532,88 @@ def test_temperature_stub_is_not_attempted():
     result, printed = run(stub, check_softmax_temperature)
     assert not result and not result.attempted
     assert "not attempted yet" in printed
+
+
+# --------------------------------------------------------------------------- the inputs the docstrings promise
+
+
+def _inputs(check, fn):
+    """The (label of the case, arguments) the check calls ``fn`` with, recorded by a correct spy."""
+    seen = []
+
+    def spy(*args):
+        seen.append(tuple(np.asarray(a).tolist() for a in args))
+        return fn(*args)
+
+    run(spy, check)
+    return seen
+
+
+def test_check_softmax_calls_with_the_documented_inputs():
+    assert _inputs(check_softmax, scipy_softmax) == [
+        ([1.0, 2.0, 3.0],),
+        ([[1.0, 2.0, 3.0, 4.0], [0.0, 0.0, 0.0, 0.0], [-1.0, 5.0, 2.0, 0.5]],),
+        ([[1.0368, 2.4649, 0.9913, -3.9095, 2.7161], [1.3391, -1.6109, 1.7434, 1.0937, 0.8824]],),
+        ([1000.0, 1001.0, 1002.0],),
+        ([-1000.0, -1001.0, -1002.0],),
+        ([[1.0, 2.0, 3.0], [-1000.0, -1001.0, -1002.0]],),
+        ([-800.0, 0.0, 800.0],),
+    ]
+
+
+def test_check_softmax_temperature_calls_with_the_documented_inputs():
+    assert _inputs(check_softmax_temperature, lambda x, t: scipy.special.softmax(x / t, axis=-1)) == [
+        ([1.0, 2.0, 3.0], 2.0),
+        ([[1.0, 2.0, 3.0, 4.0], [0.0, 0.0, 0.0, 0.0]], 0.5),
+        ([[0.5672, -1.5682, -1.2392, -7.3244, 5.3991], [3.4325, -0.9763, 2.3214, 0.8436, -1.6615]], 0.7),
+        ([1.0, 3.0, 3.0], 0.001),
+        ([[1.0, 2.0, 3.0], [-1000.0, -1001.0, -1002.0]], 1.0),
+        ([[1.0, 2.0, 3.0], [-1000.0, -1001.0, -1002.0]], 100.0),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("check", "fn", "labels"),
+    [
+        (
+            check_softmax,
+            lambda x: 0 * x,
+            [
+                "a small vector",
+                "a batch of rows",
+                "ordinary random scores",
+                "large values",
+                "an all-negative row (max(x) < 0)",
+                "rows far apart",
+                "widely spread values",
+            ],
+        ),
+        (
+            check_softmax_temperature,
+            lambda x, t: 0 * x,
+            [
+                "a small vector at t = 2",
+                "a batch at t = 0.5",
+                "ordinary random scores at t = 0.7",
+                "a tiny temperature",
+                "rows far apart at t = 1",
+                "a large temperature",
+            ],
+        ),
+    ],
+)
+def test_each_case_is_named_in_the_heading(check, fn, labels):
+    """A function right on the first k cases fails on case k + 1, whose label heads the feedback."""
+    from helpers.checks.softmax import _softmax_cases, _temperature_cases
+
+    cases = _softmax_cases() if check is check_softmax else _temperature_cases()
+    for k, label in enumerate(labels):
+        answers = [c.expected for c in cases]
+
+        def right_until_k(*args, k=k, calls=[]):  # noqa: B006 -- counts calls within one check
+            calls.append(1)
+            return answers[len(calls) - 1] if len(calls) <= k else np.full_like(answers[len(calls) - 1], 0.5)
+
+        result, printed = run(right_until_k, check)
+        assert result.failed_case == label
+        assert printed.startswith(f"✗ {check.__name__} failed on {label}, ")

@@ -17,11 +17,9 @@ import numpy as np
 
 from helpers import numerics
 from helpers.checks._core import (
-    ATOL,
     FAR_APART_ROWS,
     LOG_MAX,
     PER_ROW,
-    RTOL,
     Case,
     CheckResult,
     Spec,
@@ -93,22 +91,16 @@ def _softmax_cases():
     )
 
 
-def _shift_after_exp(x, keepdims):
-    """The deepnotes "stable" softmax: exp(x) - max(x), normalised (per row or globally)."""
-    axis = -1 if keepdims else None
-    e = np.exp(x) - np.max(x, axis=axis, keepdims=keepdims)
-    return e / np.sum(e, axis=axis, keepdims=keepdims)
+def _shift_after_exp(x):
+    """The deepnotes "stable" softmax: exp(x) - max(x), normalised.  Every softmax case starts with a vector, where
+    a per-row and a whole-batch version agree, so one version is enough to recognise the mistake."""
+    e = np.exp(x) - np.max(x, axis=-1, keepdims=True)
+    return e / np.sum(e, axis=-1, keepdims=True)
 
 
-def _scores_normalised(x, keepdims):
-    """x / sum(x): normalising the scores without exponentiating."""
-    axis = -1 if keepdims else None
-    return x / np.sum(x, axis=axis, keepdims=keepdims)
-
-
-def _matches(got, model, x):
-    """Does ``got`` equal the mistake ``model`` applied per row or to the whole array?"""
-    return any(close(got, model(x, keepdims)) for keepdims in (True, False))
+def _hardmax(x):
+    """A one-hot of the arg max: the "probabilities" of a max, not of a softmax."""
+    return (x == np.max(x, axis=-1, keepdims=True)).astype(float)
 
 
 def _softmax_shape_hint(case, got_shape):
@@ -116,8 +108,6 @@ def _softmax_shape_hint(case, got_shape):
     x_shape = np.shape(case.args[0])
     if got_shape == x_shape[:-1]:
         return "wrong output shape: did you return the sum (or max) instead of dividing by it?"
-    if got_shape == () and len(x_shape) == 1:
-        return "wrong output shape: one number came back; did you return the sum (or max) instead of dividing by it?"
     if len(x_shape) >= 2 and got_shape == x_shape[::-1]:
         return "wrong output shape: the output is transposed; keep the shape of x (transpose back, or use axis=-1)"
     return "wrong output shape: softmax gives one probability per score, so the output has the shape of x"
@@ -127,31 +117,32 @@ def _softmax_symptoms(scores, got, expected, nonfinite_hint, what="x"):
     """The mistake behind a wrong softmax of ``scores`` (x, or x / t), from its symptom; None if unknown."""
     if not np.isfinite(got).all():
         return nonfinite_hint
-    if _matches(got, _shift_after_exp, scores):
+    if close(got, _shift_after_exp(scores)):
         return f"shift applied after exp: write exp({what} - max({what})), not exp({what}) - max({what}); {_MUSEUM_1}"
     if close(got, numerics.log_softmax(scores)):
         return (
             "these are log-probabilities (log-softmax, or log of the softmax): "
             "softmax is their exp, so return e / e.sum(...) rather than its log"
         )
-    if _matches(got, _scores_normalised, scores):
+    if close(got, scores / np.sum(scores, axis=-1, keepdims=True)):
         return f"you normalised the scores themselves: exponentiate first, softmax is exp({what}) / sum(exp({what}))"
     # (A wrong answer whose rows all summed to 1 and that were proportional to softmax would be softmax.)
     if got.ndim == 2:
-        if np.isclose(got.sum(), 1.0, rtol=RTOL, atol=ATOL):
+        if close(got.sum(), 1.0):
             return f"rows do not sum to 1 in a batch: {PER_ROW}; {_MUSEUM_2}"
-        if np.allclose(got.sum(axis=0), 1.0, rtol=RTOL, atol=ATOL):
+        if close(got.sum(axis=0), np.ones(got.shape[-1])):
             return "the columns sum to 1, not the rows: softmax is over the last axis, use axis=-1 (not 0)"
     sums = got.sum(axis=-1, keepdims=True)
-    proportional = bool(np.all(sums != 0)) and close(got / sums, expected)
-    if proportional:
-        total = fmt(got.sum(axis=-1), digits_to_differ(got.sum(axis=-1), np.ones(got.shape[:-1])))
+    if close(got / sums, expected):
+        total = fmt(sums[..., 0], digits_to_differ(sums, np.ones_like(sums)))
         return (
             f"right proportions but the outputs sum to {total}, not 1: divide by the sum alone "
             f"(dividing by max * sum or any other factor breaks the normalisation; {_MUSEUM_6})"
         )
     if (got < 0).any():
         return "negative probabilities: exp(...) is positive, so check what is subtracted after exp"
+    if close(got, _hardmax(scores)):
+        return "a one-hot of the largest score (a hard max): softmax gives every score some probability, exp(x) / sum"
     return None
 
 

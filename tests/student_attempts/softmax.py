@@ -189,6 +189,11 @@ def returns_the_sum(x):
     return np.sum(np.exp(x - np.max(x, axis=-1, keepdims=True)), axis=-1)
 
 
+def hard_max(x):
+    """A one-hot of the arg max, as if softmax were the max itself."""
+    return (x == x.max(axis=-1, keepdims=True)).astype(float)
+
+
 def log_softmax_instead(x):
     """Log-softmax handed in for softmax."""
     shifted = x - x.max(axis=-1, keepdims=True)
@@ -331,6 +336,7 @@ ATTEMPTS = [
     wrong("shift by the mean", shift_by_mean, check_softmax, "not the mean or the minimum"),
     wrong("shift by the min", shift_by_min, check_softmax, "subtract the maximum"),
     wrong("log-softmax handed in", log_softmax_instead, check_softmax, "log-probabilities", "log-softmax"),
+    wrong("one-hot of the arg max", hard_max, check_softmax, "a one-hot of the largest score (a hard max)"),
     # wrong: axes and shapes
     wrong("sum without keepdims", no_keepdims, check_softmax, "shapes do not line up", "keepdims=True"),
     wrong("axis=1 on a vector", axis_one, check_softmax, "AxisError", "use axis=-1"),
