@@ -7,6 +7,7 @@ exercise self-checks in :mod:`helpers.checks`.
 """
 
 from helpers.numerics import (
+    attention,
     cross_entropy,
     cross_entropy_grad,
     log_softmax,
@@ -14,6 +15,8 @@ from helpers.numerics import (
     numerical_gradient,
     numerical_jacobian,
     one_hot,
+    online_attention,
+    online_softmax,
     softmax,
     softmax_jacobian,
     softmax_naive,
@@ -21,6 +24,7 @@ from helpers.numerics import (
 )
 
 __all__ = [
+    "attention",
     "cross_entropy",
     "cross_entropy_grad",
     "log_softmax",
@@ -28,6 +32,8 @@ __all__ = [
     "numerical_gradient",
     "numerical_jacobian",
     "one_hot",
+    "online_attention",
+    "online_softmax",
     "softmax",
     "softmax_jacobian",
     "softmax_naive",

@@ -49,16 +49,17 @@ def rows(a, kind):
     out = np.empty(a.shape if kind != LOGSUMEXP else (n_rows,), dtype=a.dtype)
     block = max(1, min(n_rows, BLOCK_BYTES // (n * work.itemsize)))
     d, t, e = (np.empty((block, n), dtype=work) for _ in range(3))
+    sigma = work.type(2.0 ** (2 * n - 1).bit_length())  # a power of two at least twice the row length
     with np.errstate(over="ignore", under="ignore", invalid="ignore"):
         for start in range(0, n_rows, block):
             stop = min(start + block, n_rows)
             b = stop - start
             x = a[start:stop].astype(work) if widened else a[start:stop]
-            _block(x, kind, d[:b], t[:b], e[:b], widened, out[start:stop])
+            _block(x, kind, d[:b], t[:b], e[:b], widened, out[start:stop], sigma)
     return out
 
 
-def _block(x, kind, d, t, e, widened, out):
+def _block(x, kind, d, t, e, widened, out, sigma):
     """One block of rows: shift, compensate, exp, sum, and write ``out`` (see :func:`rows`)."""
     if kind == SOFTMAX:
         m = x.max(axis=1, keepdims=True)
@@ -84,19 +85,19 @@ def _block(x, kind, d, t, e, widened, out):
         np.multiply(e, t, out=t)  # exp(d + delta) = exp(d) + exp(d) delta, to within delta**2
         np.add(e, t, out=e)
     if kind == SOFTMAX:
-        total = _sum(e, d, t)
+        total = _sum(e, d, t, sigma)
         if not np.isfinite(total).all():
             _clear_nan(e)
-            total = _sum(e, d, t)
+            total = _sum(e, d, t, sigma)
         np.divide(e, total, out=out, casting="same_kind")
         return
     # One maximal term is exactly 1: leave it out and add it back with log1p, so a tiny rest is not rounded away.
     e[np.arange(len(top)), top] = 0
-    rest = _sum(e, t, t)
+    rest = _sum(e, t, t, sigma)
     overflowed = not np.isfinite(rest).all()
     if overflowed:
         _clear_nan(e)
-        rest = _sum(e, t, t)
+        rest = _sum(e, t, t, sigma)
     log_total = np.log1p(rest)
     if kind == LOGSUMEXP:
         np.add(m, log_total, out=out[:, None], casting="same_kind")
@@ -109,7 +110,7 @@ def _block(x, kind, d, t, e, widened, out):
         out[...] = np.where(np.isneginf(x), -np.inf, np.maximum(d - log_total, lowest))
 
 
-def _sum(e, q, r):
+def _sum(e, q, r, sigma):
     """Row sums of the terms ``0 <= e <= 1`` to within one rounding, using ``q`` and ``r`` as scratch.
 
     Rump, Ogita and Oishi's ExtractVector: with ``sigma`` a power of two at least twice the row length,
@@ -118,7 +119,6 @@ def _sum(e, q, r):
     is off by a rounding error of a tiny number, and adding the two rounds once.  A plain (pairwise) sum of 1000
     terms is off by up to a few units of roundoff, which would dominate the error of the softmax.
     """
-    sigma = 2.0 ** int(np.ceil(np.log2(2 * e.shape[1])))
     np.add(e, sigma, out=q)
     np.subtract(q, sigma, out=q)
     exact = q.sum(axis=1, keepdims=True)

@@ -15,6 +15,7 @@ True
 """
 
 from helpers.checks._core import CheckResult
+from helpers.checks.accuracy import check_online_softmax, check_two_sum, check_ulp_distance
 from helpers.checks.cross_entropy import check_cross_entropy, check_cross_entropy_grad
 from helpers.checks.expression import check_expression
 from helpers.checks.jacobian import check_softmax_jacobian, check_softmax_vjp
@@ -30,9 +31,12 @@ __all__ = [
     "check_expression",
     "check_l2_gradient",
     "check_log_softmax",
+    "check_online_softmax",
     "check_softmax",
     "check_softmax_jacobian",
     "check_softmax_vjp",
     "check_softmax_temperature",
     "check_tempered_loss",
+    "check_two_sum",
+    "check_ulp_distance",
 ]
