@@ -2,13 +2,14 @@
 #   make book   build the website into _build/html (creates .venv and installs what the book needs)
 #   make test   run every test: helpers, notebooks (strict nbval), warning-free build, browser tests
 # Also: make lab (JupyterLab on the notebooks), make notebooks (re-run and save the chapters after an edit),
-# make student (student edition), make constraints (re-pin everything), make clean.
+# make student (student edition), make constraints (re-pin everything), make clean,
+# make bench (accuracy in ulp and speed against SciPy of softmax, log_softmax, logsumexp; not part of make test).
 
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: book test lab notebooks student constraints clean
+.PHONY: book test lab notebooks student constraints clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +34,10 @@ test: $(VENV)/.test
 	@$(BIN)/python tools/ensure_browser.py
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
+
+# Accuracy (max ulp against mpmath) and speed (median time ratios against SciPy, measured in the same run).
+bench: $(VENV)/.book
+	$(BIN)/python benchmarks/softmax.py
 
 # Re-run every chapter in a fresh kernel and save its outputs (after editing a chapter; nbval compares them).
 notebooks: $(VENV)/.book
