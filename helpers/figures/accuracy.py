@@ -7,6 +7,7 @@ import numpy as np
 from helpers.figures._core import PALETTE, new_figure
 
 _MARKERS = ("o", "s", "^", "D", "v")
+_LINES = ("-", "--", "-", ":", "-.")  # SciPy computes the shifted formula: dotted, so both lines show
 _OVERFLOW = "overflow"
 
 
@@ -33,7 +34,8 @@ def error_curves(magnitudes, errors, marker=None):
     ceiling = _ceiling(errors)
     for i, (name, errs) in enumerate(errors.items()):
         ax.plot(magnitudes, _shown(np.asarray(errs, float), ceiling), marker=_MARKERS[i % len(_MARKERS)],
-                color=PALETTE[i], label=name, linewidth=1.5, markersize=5)
+                color=PALETTE[i], label=name, linewidth=1.5, markersize=5 if i != 3 else 8,
+                linestyle=_LINES[i % len(_LINES)], fillstyle="none" if i == 3 else "full")
     ax.axhline(ceiling, color="black", linewidth=0.6, linestyle=":")
     ax.text(magnitudes[0], ceiling, f" {_OVERFLOW} (inf or nan)", va="bottom", fontsize=8)
     ax.axhline(0.5, color="black", linewidth=0.6, linestyle="--")
