@@ -446,7 +446,27 @@ def t_transposed(x, t):
     return p[:, 0] if np.ndim(x) == 1 else p
 
 
+def t_shift_after_exp(x, t):
+    e = np.exp(x / t) - np.max(x / t, axis=-1, keepdims=True)
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def t_scores_over_sum(x, t):
+    return (x / t) / np.sum(x / t, axis=-1, keepdims=True)
+
+
 TEMPERATURE_MISTAKES = [
+    (
+        t_shift_after_exp,
+        "a small vector at t = 2",
+        "hint: shift applied after exp: write exp(x / t - max(x / t)), not exp(x / t) - max(x / t); mistake museum "
+        "(1): the shift applied after exp",
+    ),
+    (
+        t_scores_over_sum,
+        "a small vector at t = 2",
+        "hint: you normalised the scores themselves: exponentiate first, softmax is exp(x / t) / sum(exp(x / t))",
+    ),
     (
         lambda x, t: np.exp(x / t) / np.exp(x / t).sum(axis=-1, keepdims=True),
         "a tiny temperature",
