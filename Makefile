@@ -3,13 +3,14 @@
 #   make test   run every test: helpers, notebooks (strict nbval), warning-free build, browser tests
 # Also: make lab (JupyterLab on the notebooks), make notebooks (re-run and save the chapters after an edit),
 # make student (student edition), make constraints (re-pin everything), make clean,
+# make explore (property tests with fresh random examples), make mutation (mutation score of helpers, slow),
 # make bench (accuracy in ulp and speed against SciPy of softmax, log_softmax, logsumexp; not part of make test).
 
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: book test lab notebooks student constraints clean bench
+.PHONY: book test lab notebooks student constraints clean explore mutation bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +35,16 @@ test: $(VENV)/.test
 	@$(BIN)/python tools/ensure_browser.py
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
+
+# The unit tests with fresh random property-test examples, ten times as many as `make test`'s fixed ones
+# (profiles in tests/conftest.py). A failure prints a @reproduce_failure line to replay it.
+explore: $(VENV)/.test
+	HYPOTHESIS_PROFILE=explore $(BIN)/python -m pytest -p no:cacheprovider $$($(BIN)/python tools/mutation.py --list-tests)
+
+# Mutation testing, slow (tens of minutes on 2 cores), not part of `make test`: mutmut plants one bug at a time in
+# helpers and runs the fast unit tests on each; prints the share of mutants killed per module (tools/mutation.py).
+mutation: $(VENV)/.test
+	$(BIN)/python tools/mutation.py
 
 # Accuracy (max ulp against mpmath) and speed (median time ratios against SciPy, measured in the same run).
 bench: $(VENV)/.book

@@ -287,7 +287,8 @@ def _distribution(t, dtype):
     if (y < 0).any():
         raise ValueError(f"target has a negative probability at index {_first(y < 0)}")
     sums = y.sum(axis=-1)
-    tol = np.sqrt(np.finfo(np.result_type(y.dtype, dtype)).eps)
+    # A row can be no more exact than the coarser of the two precisions (a float32 target of float64 logits).
+    tol = np.sqrt(max(np.finfo(y.dtype).eps, np.finfo(dtype).eps))
     off = np.abs(sums - 1) > tol
     if off.any():
         row = _first(off)

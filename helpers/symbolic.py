@@ -166,7 +166,9 @@ def compare_with_numpy(expr, symbols, numpy_fn, points, *, tolerance=1e-12, exac
     worst = 0.0
     for point in points:
         if exact:
-            values = sp.N(sp.sympify(expr).subs(dict(zip(symbols, map(sp.Float, point)))), 30)
+            # Float(v, 30) keeps every bit of the float64 point (Float(v) would round it to 15 digits).
+            exact_point = {symbol: sp.Float(float(v), 30) for symbol, v in zip(symbols, point)}
+            values = sp.N(sp.sympify(expr).subs(exact_point), 30)
             reference = np.array(sp.Matrix([values]).evalf(30).tolist(), dtype=float).ravel()
         else:
             reference = np.ravel(np.asarray(fast(*point), dtype=float))

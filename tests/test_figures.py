@@ -9,6 +9,7 @@ import matplotlib.image
 import numpy as np
 import pytest
 import scipy.special
+from matplotlib.colors import to_hex
 
 from helpers import figures
 
@@ -67,8 +68,28 @@ def test_slider_alt_text_is_html_escaped_in_every_state():
     assert "<b>" not in html
 
 
+def test_new_figure_has_the_house_size_layout_and_style():
+    fig, axes = figures.new_figure(2, width=8.0)
+    assert len(axes) == 2 and list(fig.get_size_inches()) == [8.0, 3.4] and fig.dpi == 100
+    assert type(fig.get_layout_engine()).__name__ == "ConstrainedLayoutEngine"
+    (line,) = axes[0].plot([0, 1], [0, 1])
+    assert to_hex(line.get_color()) == figures.PALETTE[0].lower()  # the Okabe-Ito cycle
+    assert not axes[0].spines["top"].get_visible() and not axes[0].spines["right"].get_visible()
+    assert to_hex(fig.get_facecolor()) == "#ffffff" and to_hex(axes[0].get_facecolor()) == "#ffffff"
+    assert figures.new_figure()[0].get_size_inches().tolist() == [6.4, 3.4]
+
+
+def test_embedded_png_has_the_figure_size_and_no_metadata():
+    html = figures.show(_simple_figure(), alt="A rising line")._repr_mimebundle_()["text/html"]
+    (png,) = _pngs(html)
+    width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+    assert (width, height) == (640, 340)  # 6.4 x 3.4 inches at 100 dpi
+    assert b"Software" not in png and b"matplotlib" not in png.lower()
+    assert 'style="max-width:100%;height:auto;background:white">' in html
+
+
 def test_show_requires_alt_text():
-    with pytest.raises(ValueError, match="alt text"):
+    with pytest.raises(ValueError, match="^alt text is required: describe what the figure shows$"):
         figures.show(_simple_figure(), alt="")
 
 
@@ -99,6 +120,38 @@ def test_probability_bars_are_the_softmax_of_z_over_t(temperature):
     assert [label.get_text() for label in right.texts] == [f"{p:.3f}" for p in scipy.special.softmax(z / temperature)]
 
 
+def test_probability_bars_draw_in_the_house_style():
+    fig, (ax,) = figures.new_figure()
+    bars = figures.probability_bars(ax, [0.25, 0.75])
+    assert [tick.get_text() for tick in ax.get_xticklabels()] == ["class 1", "class 2"]  # default labels count from 1
+    assert [to_hex(bar.get_facecolor()) for bar in bars] == [figures.PALETTE[0].lower()] * 2
+    # each bar labelled with its value, 3 decimals, small, 2 points above the bar
+    assert [(label.get_text(), label.get_fontsize(), label.xyann) for label in ax.texts] == [
+        ("0.250", 9, (0, 2)),
+        ("0.750", 9, (0, 2)),
+    ]
+    assert ax.get_ylim() == (0, 1.1) and ax.get_ylabel() == "probability"
+
+
+def test_scores_panel_draws_in_the_house_style():
+    left, _ = figures.scores_and_probabilities([2.0, 1.0, -1.0], ["a", "b", "c"]).axes
+    assert [to_hex(bar.get_facecolor()) for bar in left.patches] == [figures.PALETTE[1].lower()] * 3
+    (zero_line,) = left.lines
+    assert list(zero_line.get_ydata()) == [0, 0]
+    assert to_hex(zero_line.get_color()) == "#000000" and zero_line.get_linewidth() == 0.8
+    assert left.get_title() == "scores $z$"
+
+
+def test_the_figure_and_its_alt_text_compute_in_float64_whatever_the_input_dtype():
+    # in float16 these probabilities would be 0.680, 0.005, 0.316 (one rounding of 2**-11 each way)
+    z = np.array([2.145, -2.799, 1.378], dtype=np.float16)
+    exact = scipy.special.softmax(z.astype(np.float64))
+    right = figures.scores_and_probabilities(z, ["a", "b", "c"]).axes[1]
+    np.testing.assert_allclose([bar.get_height() for bar in right.patches], exact, rtol=1e-12)
+    alt = figures.scores_and_probabilities_alt(z, ["a", "b", "c"])
+    assert alt.endswith("(a 0.679, b 0.005, c 0.316)")
+
+
 def test_temperature_changes_the_probabilities_by_hand():
     # softmax([2, 1, -1] / 0.5) = e^(4, 2, -2) / (e^4 + e^2 + e^-2) = (0.8789, 0.1189, 0.0022), worked by hand
     alt = figures.scores_and_probabilities_alt([2.0, 1.0, -1.0], ["cat", "dog", "fox"], temperature=0.5)
@@ -108,6 +161,10 @@ def test_temperature_changes_the_probabilities_by_hand():
     )
     title = figures.scores_and_probabilities([2.0, 1.0, -1.0], ["cat", "dog", "fox"]).axes[1].get_title()
     assert title == "softmax$(z)$"
+    alt = figures.scores_and_probabilities_alt([2.0, 1.0, -1.0], ["cat", "dog", "fox"])
+    assert alt == (
+        "Bar charts of the logits (cat 2, dog 1, fox -1) and of their softmax (cat 0.705, dog 0.259, fox 0.035)"
+    )
 
 
 VALUES = [0.5, 1.0, 2.0, 4.0]
@@ -169,6 +226,36 @@ def test_slider_outside_a_kernel_offers_html_and_plain_text_only():
     assert bundle["text/plain"] == "[slider] A line (v = 2); v from 0.5 to 4 in 4 steps"
 
 
+def test_values_are_shown_with_g_format_by_default():
+    s = figures.slider(lambda v: f"{v}", [0.000012, 1e6, 3.0], name="v", alt="A number")
+    assert repr(s) == "[slider] A number (v = 1e+06); v from 1.2e-05 to 3 in 3 steps"
+    assert figures.slider(lambda v: f"{v}", [1, 2], name="v", alt="n", fmt="{:.1f}").to_html().count("1.0") >= 1
+
+
+def test_a_text_only_state_is_the_text_alone():
+    html = figures.slider(lambda v: f"v is {v}", [1, 2], name="v", alt="n").to_html()
+    assert '<div class="book-slider-state"><pre class="book-slider-text">v is 2</pre></div>' in html
+
+
+def test_slider_in_a_kernel_also_offers_the_live_widget(monkeypatch):
+    import IPython
+
+    class Kernel:
+        kernel = object()
+
+    monkeypatch.setattr(IPython, "get_ipython", lambda: Kernel())
+    bundle = _slider()._repr_mimebundle_()
+    widget = bundle["application/vnd.jupyter.widget-view+json"]
+    assert set(bundle) == {"text/html", "text/plain", "application/vnd.jupyter.widget-view+json"}
+    assert widget["model_id"]
+
+    class ShellWithoutKernel:  # a terminal IPython: no kernel, no live widget
+        pass
+
+    monkeypatch.setattr(IPython, "get_ipython", lambda: ShellWithoutKernel())
+    assert set(_slider()._repr_mimebundle_()) == {"text/html", "text/plain"}
+
+
 def test_live_widget_recomputes_when_the_value_changes():
     calls = []
 
@@ -187,13 +274,14 @@ def test_live_widget_recomputes_when_the_value_changes():
 def test_callable_alt_text_is_used_verbatim():
     s = figures.slider(lambda v: _simple_figure(v), VALUES, name="v", alt=lambda v: f"slope {v}")
     assert 'alt="slope 0.5"' in s.to_html()
+    assert "book-slider-text" not in s.to_html()  # a figure-only state has no text block
 
 
 @pytest.mark.parametrize(
     "render, values, message",
     [
-        (lambda v: "x", [1], "at least two values"),
-        (lambda v: None, [1, 2], "returned nothing"),
+        (lambda v: "x", [1], "^a slider needs at least two values$"),
+        (lambda v: None, [1, 2], "^the render function returned nothing: return a Figure, a str or both$"),
     ],
 )
 def test_slider_rejects_bad_arguments(render, values, message):

@@ -825,6 +825,78 @@ def test_finite_differences_default_step_is_1e_5():
     assert numerical_jacobian(lambda v: v**3, [0.0])[0, 0] == pytest.approx(1e-10, rel=1e-6)
 
 
+@pytest.mark.parametrize("logits_dtype", [np.float16, np.float32, np.float64])
+@pytest.mark.parametrize("target_dtype", [np.float16, np.float32])
+def test_a_target_is_as_exact_as_its_own_precision_allows(logits_dtype, target_dtype):
+    # eleven classes of 1/11: the row's sum in float32 is 1 + 1.2e-7, in float16 1 - 4.9e-4 (one rounding each)
+    target = np.full(11, 1 / 11, dtype=target_dtype)
+    assert target.sum() != 1
+    loss = cross_entropy(np.zeros(11, dtype=logits_dtype), target)
+    # equal logits: every log-probability is -log 11, so the loss is log 11 times the row's sum in the logits' dtype
+    expected = np.log(11) * target.astype(logits_dtype).astype(np.float64).sum()
+    np.testing.assert_allclose(loss, expected, rtol=8 * np.finfo(logits_dtype).eps)
+
+
+def test_the_row_sum_tolerance_is_sqrt_eps_inclusive():
+    at_tolerance = [[0.5, 0.5 + 2.0**-26], [1.0, 0.0]]  # sums to exactly 1 + sqrt(eps64) = 1 + 2**-26
+    assert np.isfinite(cross_entropy(np.zeros((2, 2)), at_tolerance))
+    with pytest.raises(ValueError, match="row 0 sums to 1"):
+        cross_entropy(np.zeros((2, 2)), [[0.5, 0.5 + 2.0**-25], [1.0, 0.0]])
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32])
+@pytest.mark.parametrize("target", ["labels", "one-hot", "soft"])
+def test_cross_entropy_and_its_gradient_keep_the_logits_float_dtype(dtype, target):
+    z = np.array([[0.5, -1.0, 2.0], [3.0, 3.0, -4.0]], dtype=dtype)
+    y = {"labels": [2, 0], "one-hot": np.eye(3)[[2, 0]], "soft": [[0.25, 0.25, 0.5], [0.5, 0.5, 0.0]]}[target]
+    assert np.asarray(cross_entropy(z, y)).dtype == dtype
+    assert cross_entropy_grad(z, y).dtype == dtype
+
+
+# Messages name the argument that is wrong, as the caller called it.
+NAMED_ARGUMENT = [
+    pytest.param(lambda: softmax_naive([0.0, np.nan]), "^x contains NaN at index 1$", id="softmax_naive-x"),
+    pytest.param(lambda: softmax_vjp([0.0, 1.0], [np.nan, 0.0]), "^g contains NaN at index 0$", id="vjp-g"),
+    pytest.param(lambda: cross_entropy([[0.0, np.nan]], [0]), "^logits contains NaN at index", id="logits"),
+    pytest.param(lambda: cross_entropy([[0.0, 1.0]], [[np.nan, 1.0]]), "^target contains NaN at index", id="target"),
+    pytest.param(lambda: numerical_gradient(np.sum, [np.nan]), "^x contains NaN at index 0$", id="gradient-x"),
+    pytest.param(
+        lambda: cross_entropy(np.zeros((2, 3)), [0.0, 1.0]),
+        r"^labels must be integer class indices, got dtype float64 \(for one-hot or soft targets pass one row per "
+        r"example, shape \(m, k\)\)$",
+        id="float-labels",
+    ),
+    pytest.param(
+        lambda: cross_entropy(np.zeros((2, 3)), [0, 3]),
+        r"^labels has 3 at index 1, out of range for 3 classes \(valid labels are 0 to 2\)$",
+        id="label-range",
+    ),
+    pytest.param(lambda: one_hot([0], 2.0), "^num_classes must be an int, got float$", id="num-classes"),
+    pytest.param(
+        lambda: cross_entropy(np.zeros((2, 3)), [[0]]),
+        r"^target has shape \(1, 1\) but logits have shape \(2, 3\): pass integer labels of shape \(2,\) or one "
+        r"probability row per example, shape \(2, 3\)$",
+        id="target-shape",
+    ),
+    pytest.param(
+        lambda: cross_entropy([[0.0, -np.inf]], [1]),
+        r"^target puts probability on a masked class \(logit -inf\) at \(0, 1\): the loss would be infinite$",
+        id="mass-on-masked",
+    ),
+    pytest.param(
+        lambda: numerical_gradient(lambda v: float(v.sum()) if v[0] > 1 else v, [1.0, 2.0]),
+        r"^f must return a scalar, got shape \(\)$",
+        id="f-scalar-one-side-only",
+    ),
+]
+
+
+@pytest.mark.parametrize(("call", "message"), NAMED_ARGUMENT)
+def test_error_messages_name_the_argument_and_the_fix(call, message):
+    with pytest.raises((ValueError, TypeError), match=message):
+        call()
+
+
 # Every message names the FIRST offending entry (reading order), so a reader finds it where they start looking.
 FIRST_BAD_INDEX = [
     pytest.param(lambda: softmax([0.0, np.nan, 1.0, np.nan]), "NaN at index 1$", id="nan"),

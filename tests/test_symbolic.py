@@ -1,5 +1,8 @@
 """Tests of helpers.symbolic: the SymPy derivations, and their agreement with helpers.numerics."""
 
+import functools
+
+import mpmath
 import numpy as np
 import pytest
 import scipy.special
@@ -136,6 +139,67 @@ def test_sympy_cross_entropy_agrees_with_numpy():
     zs = symbolic.logit_symbols(3)
     loss = symbolic.cross_entropy_expr(zs, (0, 1, 0))
     assert symbolic.compare_with_numpy(loss, zs, lambda x: helpers.cross_entropy(x, 1), POINTS)
+
+
+def test_logit_symbols_are_real_and_named_from_one():
+    assert symbolic.logit_symbols(1) == (sp.Symbol("z1", real=True),)
+    zs = symbolic.logit_symbols(3, name="x")
+    assert [str(z) for z in zs] == ["x1", "x2", "x3"]
+    assert all(z.is_real for z in zs)
+
+
+def test_general_k_symbols_carry_their_assumptions():
+    s_i, z, i, j, k = symbolic.softmax_indexed()
+    assert str(s_i) == "exp(z[i])/Sum(exp(z[j]), (j, 1, k))"
+    for index in (i, j, k):
+        assert index.is_integer and index.is_positive
+    assert z[i].is_real
+
+
+def test_points_reach_numpy_as_float64_even_when_given_as_ints():
+    zs = symbolic.logit_symbols(2)
+    seen = []
+
+    def record(x):
+        seen.append(x.dtype)
+        return scipy.special.softmax(x)
+
+    assert symbolic.compare_with_numpy(symbolic.softmax_expr(zs), zs, record, [[0, 1], [2, 3]])
+    assert seen == [np.float64, np.float64]
+
+
+def correctly_rounded_softmax(x):
+    """softmax(x) at 50 digits, rounded once to float64: the best any float64 implementation can do."""
+    with mpmath.workdps(50):
+        e = [mpmath.exp(mpmath.mpf(float(v))) for v in x]
+        return np.array([float(ei / mpmath.fsum(e)) for ei in e])
+
+
+def test_exact_evaluation_is_accurate_beyond_float64():
+    # the 30-digit reference rounds to the same float64 as a 50-digit one: no error at all is left
+    zs = symbolic.logit_symbols(3)
+    expr = symbolic.softmax_expr(zs)
+    agreement = symbolic.compare_with_numpy(expr, zs, correctly_rounded_softmax, POINTS, exact=True)
+    assert agreement.max_abs_error == 0.0
+
+
+def test_numpy_results_may_be_any_sequence_of_numbers():
+    zs = symbolic.logit_symbols(2)
+    halves = symbolic.compare_with_numpy(symbolic.softmax_expr(zs), zs, lambda x: [sp.Rational(1, 2)] * 2, [[0, 0]])
+    assert halves and halves.max_abs_error == 0.0
+
+
+def test_comparison_rejects_a_result_of_the_wrong_size():
+    zs = symbolic.logit_symbols(3)
+    with pytest.raises(ValueError, match="^numpy_fn returned 2 values but the expression has 3$"):
+        symbolic.compare_with_numpy(symbolic.softmax_expr(zs), zs, lambda x: x[:2], [[0.0, 1.0, 2.0]])
+
+
+def test_a_function_without_a_name_is_called_the_expression():
+    zs = symbolic.logit_symbols(2)
+    unnamed = functools.partial(scipy.special.softmax, axis=-1)
+    agreement = symbolic.compare_with_numpy(symbolic.softmax_expr(zs), zs, unnamed, [[0.0, 1.0]])
+    assert agreement.name == "the expression"
 
 
 @pytest.mark.parametrize("bad", [0, -1, 2.5, True, "3"])
