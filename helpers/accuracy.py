@@ -24,6 +24,13 @@ __all__ = [
     "exact_log_softmax",
     "exact_logsumexp",
     "helpers_softmax",
+    "magnitude_suite",
+    "memory_table",
+    "methods",
+    "errors_by_magnitude",
+    "median_times",
+    "MEMORY_PASSES",
+    "scipy_softmax",
     "max_ulp_error",
     "ordinary_suite",
     "shifted_softmax",
@@ -169,3 +176,78 @@ def adversarial_suite(seed=0, offsets=(-1000, -100, -10, 0, 10, 100, 1000),
 def ordinary_suite(rows=50, n=200, scale=5.0, seed=1):
     """Ordinary logits: a ``(rows, n)`` batch drawn from N(0, scale**2)."""
     return np.random.default_rng(seed).normal(scale=scale, size=(rows, n))
+
+
+def scipy_softmax(x):
+    """SciPy's softmax over the last axis (the peer most readers have)."""
+    import scipy.special
+
+    return scipy.special.softmax(x, axis=-1)
+
+
+def methods():
+    """The softmax versions the chapter compares, by name: the textbook and shifted formulas, helpers, SciPy.
+
+    SciPy is included when it can be imported (it is pinned in requirements.txt).
+    """
+    found = {"textbook formula": textbook_softmax, "shifted formula": shifted_softmax,
+             "helpers.softmax": helpers_softmax}
+    try:
+        import scipy.special  # noqa: F401
+    except ImportError:  # pragma: no cover - scipy is pinned
+        return found
+    found["SciPy"] = scipy_softmax
+    return found
+
+
+def magnitude_suite(magnitude, rows=8, n=32, seed=0):
+    """``rows`` rows of ``n`` logits drawn uniformly from ``[-magnitude, magnitude]``."""
+    return magnitude * np.random.default_rng(seed).uniform(-1.0, 1.0, size=(rows, n))
+
+
+def errors_by_magnitude(fns, magnitudes, rows=8, n=32, seed=0):
+    """Max ulp error of each function of ``fns`` (name -> function) on :func:`magnitude_suite` at each magnitude.
+
+    Returns name -> array of one error per magnitude (inf where the function gave inf or NaN).
+
+    >>> errs = errors_by_magnitude({"helpers": helpers_softmax}, [1.0, 100.0], rows=2, n=8)
+    >>> bool((errs["helpers"] <= 4).all())
+    True
+    """
+    suites = [magnitude_suite(m, rows, n, seed) for m in magnitudes]
+    refs = [exact_softmax(x) for x in suites]
+    return {name: np.array([max_ulp_error(fn, x, ref) for x, ref in zip(suites, refs)]) for name, fn in fns.items()}
+
+
+#: Full passes over main memory of a batch much larger than the cache, for each version; each value holds the
+#: number of reads, the number of writes and a description of the steps.
+MEMORY_PASSES = {
+    "textbook formula": (3, 2, "exp (read, write), sum (read), divide (read, write)"),
+    "shifted formula (SciPy)": (5, 3, "max, subtract, exp, sum, divide: each a full pass, 3 temporaries"),
+    "online softmax (fused)": (2, 1, "running max and rescaled sum (read), then normalise (read, write)"),
+    "helpers.softmax (blocked)": (1, 1, "each block of rows read once, worked on in cache, written once"),
+}
+
+
+def memory_table():
+    """:data:`MEMORY_PASSES` as aligned text, one version per line.
+
+    >>> print(memory_table().splitlines()[0])
+    version                     reads  writes  how
+    """
+    lines = [f"{'version':28s}{'reads':>5s}{'writes':>8s}  how"]
+    lines += [f"{name:28s}{r:5d}{w:8d}  {how}" for name, (r, w, how) in MEMORY_PASSES.items()]
+    return "\n".join(lines)
+
+
+def median_times(fns, x, repeat=7):
+    """Median time in seconds of each ``fn(x)`` (name -> function), the contenders interleaved round by round."""
+    import time
+
+    times = {name: [] for name in fns}
+    for _ in range(repeat):
+        for name, fn in fns.items():
+            start = time.perf_counter()
+            fn(x)
+            times[name].append(time.perf_counter() - start)
+    return {name: float(np.median(t)) for name, t in times.items()}
