@@ -241,3 +241,37 @@ def test_attention_rejects_mismatched_shapes_and_bad_blocks():
         attention(q[0], k, v)
     with pytest.raises(ValueError, match="chunk_size must be a positive int"):
         online_attention(q, k, v, block_size=0)
+
+
+# --------------------------------------------------------------------------- kernel bookkeeping
+
+
+def test_rows_longer_than_a_block_are_done_one_at_a_time():
+    x = np.random.default_rng(9).normal(scale=20.0, size=(3, 20000))
+    assert 20000 * 8 > _kernels.BLOCK_BYTES  # less than one row fits the block budget
+    np.testing.assert_allclose(softmax(x), scipy.special.softmax(x, axis=-1), rtol=1e-13, atol=1e-300)
+    np.testing.assert_allclose(log_softmax(x), scipy.special.log_softmax(x, axis=-1), rtol=1e-13)
+    np.testing.assert_allclose(logsumexp(x), scipy.special.logsumexp(x, axis=-1), rtol=1e-15)
+
+
+def test_results_keep_their_layout_and_logsumexp_of_a_row_is_a_scalar():
+    x = np.random.default_rng(10).normal(size=(4, 5, 6))
+    for axis in (0, 1, -1):
+        s = softmax(x, axis=axis)
+        assert s.flags.c_contiguous and s.shape == x.shape
+        np.testing.assert_allclose(s, scipy.special.softmax(x, axis=axis), rtol=1e-14)
+        lse = logsumexp(x, axis=axis)
+        assert lse.shape == tuple(n for i, n in enumerate(x.shape) if i != axis % 3)
+    value = logsumexp([1.0, 2.0])
+    assert type(value) is np.float64 and value == pytest.approx(np.log(np.e + np.e**2), rel=1e-15)
+    assert type(logsumexp(np.array([1.0, 2.0], dtype=np.float32))) is np.float32
+
+
+def test_attention_rejects_keys_or_values_that_are_not_matrices():
+    q, k, v = np.ones((2, 4)), np.ones((6, 4)), np.ones((6, 3))
+    with pytest.raises(ValueError, match="matching d"):
+        attention(q, k[0], v)
+    with pytest.raises(ValueError, match="matching d"):
+        online_attention(q, k, v[:, 0])
+    with pytest.raises(ValueError, match="inf"):
+        attention(q, np.full((6, 4), np.inf), v)
