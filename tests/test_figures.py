@@ -131,6 +131,9 @@ def test_probability_bars_draw_in_the_house_style():
         ("0.750", 9, (0, 2)),
     ]
     assert ax.get_ylim() == (0, 1.1) and ax.get_ylabel() == "probability"
+    fig, (ax,) = figures.new_figure()
+    bars = figures.probability_bars(ax, [0.5, 0.5], color=figures.PALETTE[2])
+    assert [to_hex(bar.get_facecolor()) for bar in bars] == [figures.PALETTE[2].lower()] * 2
 
 
 def test_scores_panel_draws_in_the_house_style():

@@ -837,6 +837,13 @@ def test_a_target_is_as_exact_as_its_own_precision_allows(logits_dtype, target_d
     np.testing.assert_allclose(loss, expected, rtol=8 * np.finfo(logits_dtype).eps)
 
 
+def test_float32_logits_accept_a_float64_target_within_float32_precision():
+    target = np.array([0.5, 0.5 + 1e-6, 0.0])  # off by 1e-6: beyond sqrt(eps64) ~ 1.5e-8, within sqrt(eps32) ~ 3e-4
+    assert np.isfinite(cross_entropy(np.zeros(3, dtype=np.float32), target))
+    with pytest.raises(ValueError, match="sum to 1"):
+        cross_entropy(np.zeros(3), target)
+
+
 def test_the_row_sum_tolerance_is_sqrt_eps_inclusive():
     at_tolerance = [[0.5, 0.5 + 2.0**-26], [1.0, 0.0]]  # sums to exactly 1 + sqrt(eps64) = 1 + 2**-26
     assert np.isfinite(cross_entropy(np.zeros((2, 2)), at_tolerance))
@@ -856,6 +863,15 @@ def test_cross_entropy_and_its_gradient_keep_the_logits_float_dtype(dtype, targe
 # Messages name the argument that is wrong, as the caller called it.
 NAMED_ARGUMENT = [
     pytest.param(lambda: softmax_naive([0.0, np.nan]), "^x contains NaN at index 1$", id="softmax_naive-x"),
+    pytest.param(
+        lambda: softmax([np.inf]), r"^x contains \+inf at index 0: an infinite score has no finite probability$", id="x"
+    ),
+    pytest.param(
+        lambda: cross_entropy([0.0, 1.0, 2.0], [[0]]),
+        r"^target has shape \(1, 1\) but logits have shape \(3,\): pass integer labels of shape \(\) or one "
+        r"probability row per example, shape \(3,\)$",
+        id="target-shape-single-example",
+    ),
     pytest.param(lambda: softmax_vjp([0.0, 1.0], [np.nan, 0.0]), "^g contains NaN at index 0$", id="vjp-g"),
     pytest.param(lambda: cross_entropy([[0.0, np.nan]], [0]), "^logits contains NaN at index", id="logits"),
     pytest.param(lambda: cross_entropy([[0.0, 1.0]], [[np.nan, 1.0]]), "^target contains NaN at index", id="target"),

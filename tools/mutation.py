@@ -73,6 +73,8 @@ def reset_survivors(workdir):
         codes = data["exit_code_by_key"]
         data["exit_code_by_key"] = {name: None if code in SURVIVED else code for name, code in codes.items()}
         meta.write_text(json.dumps(data))
+    # Forget which tests reach which function: new tests must be mapped too (mutmut's incremental update misses them).
+    (workdir / "mutants" / "mutmut-stats.json").unlink(missing_ok=True)
 
 
 def prepare(workdir, only, tests, keep=False):
