@@ -85,7 +85,7 @@ def test_embedded_png_has_the_figure_size_and_no_metadata():
     width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
     assert (width, height) == (640, 340)  # 6.4 x 3.4 inches at 100 dpi
     assert b"Software" not in png and b"matplotlib" not in png.lower()
-    assert 'style="max-width:100%;height:auto;background:white">' in html
+    assert 'alt="A rising line" style="max-width:100%;height:auto;background:white"></figure>' in html
 
 
 def test_show_requires_alt_text():
