@@ -5,6 +5,7 @@ The correct ones take unusual routes (struct, math.nextafter loops, fractions, N
 the wrong ones are the slips seen when people first meet ulps, error-free transformations and running sums.
 """
 
+import functools
 import math
 import struct
 from fractions import Fraction
@@ -266,6 +267,23 @@ def online_rescale_with_where(x, chunk_size):
     return np.exp(x - m) / total
 
 
+def online_reduce_pairs(x, chunk_size):
+    """Each chunk becomes a (max, sum) pair; functools.reduce merges the pairs, as fused attention kernels do."""
+    x = np.asarray(x, dtype=float)
+
+    def summary(chunk):
+        m = chunk.max()
+        return m, np.exp(chunk - m).sum()
+
+    def merge(a, b):
+        m = max(a[0], b[0])
+        return m, a[1] * np.exp(a[0] - m) + b[1] * np.exp(b[0] - m)
+
+    pairs = (summary(x[s:s + chunk_size]) for s in range(0, len(x), chunk_size))
+    m, total = functools.reduce(merge, pairs)
+    return np.exp(x - m) / total
+
+
 # --------------------------------------------------------------------------- check_online_softmax: wrong
 
 
@@ -317,6 +335,30 @@ def online_skips_last_partial_chunk(x, chunk_size):
     return np.exp(x - m) / total
 
 
+def online_rescale_by_ratio_of_exps(x, chunk_size):
+    """Rescales with exp(m_old) / exp(m_new): the same number on paper, inf / inf for large scores."""
+    m, total = None, 0.0
+    for start in range(0, len(x), chunk_size):
+        chunk = x[start:start + chunk_size]
+        m_new = chunk.max() if m is None else max(m, chunk.max())
+        if m is not None:
+            total *= np.exp(m) / np.exp(m_new)
+        total += np.exp(chunk - m_new).sum()
+        m = m_new
+    return np.exp(x - m) / total
+
+def online_final_shift_by_last_chunk(x, chunk_size):
+    """The running sum is right, but the numerator is shifted by the last chunk's own max."""
+    m, total = -np.inf, 0.0
+    last_max = None
+    for start in range(0, len(x), chunk_size):
+        chunk = x[start:start + chunk_size]
+        m_new = max(m, chunk.max())
+        total = total * np.exp(m - m_new) + np.exp(chunk - m_new).sum()
+        m, last_max = m_new, chunk.max()
+    return np.exp(x - last_max) / total
+
+
 ATTEMPTS = [
     correct("ulp: int64 view", ulps_via_int_view, check_ulp_distance),
     correct("ulp: struct", ulps_via_struct, check_ulp_distance),
@@ -355,10 +397,15 @@ ATTEMPTS = [
     correct("online: log domain", online_log_domain, check_online_softmax),
     correct("online: float32", online_float32, check_online_softmax),
     correct("online: rescale only when the max grows", online_rescale_with_where, check_online_softmax),
+    correct("online: (max, sum) pairs merged with reduce", online_reduce_pairs, check_online_softmax),
     wrong("online: no rescale", online_no_rescale, check_online_softmax, "not rescaled", "exp(m_old - m_new)"),
     wrong("online: inverted rescale", online_inverted_rescale, check_online_softmax, "upside down"),
     wrong("online: no shift", online_no_shift, check_online_softmax, "nan or inf"),
     wrong("online: first chunk max", online_first_chunk_max, check_online_softmax, "expected"),
     wrong("online: unnormalised", online_returns_unnormalised, check_online_softmax, "sum to 1"),
     wrong("online: last chunk skipped", online_skips_last_partial_chunk, check_online_softmax, "expected"),
+    wrong("online: rescaled by a ratio of exps", online_rescale_by_ratio_of_exps, check_online_softmax,
+          "nan or inf", "overflows"),
+    wrong("online: numerator shifted by the last chunk's max", online_final_shift_by_last_chunk,
+          check_online_softmax, "sum to 1"),
 ]
