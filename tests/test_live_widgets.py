@@ -40,7 +40,9 @@ def lab_url(tmp_path_factory):
     port = _free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "jupyterlab", "--allow-root", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-         "--IdentityProvider.token=", "--ServerApp.password=", f"--ServerApp.root_dir={root}",
+         "--IdentityProvider.token=", "--ServerApp.password=",
+         # The test stops kernels through the REST API between chapters; a server on 127.0.0.1 for one test.
+         "--ServerApp.disable_check_xsrf=True", f"--ServerApp.root_dir={root}",
          "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
          f"--LabApp.workspaces_dir={state / 'workspaces'}", f"--LabApp.user_settings_dir={state / 'settings'}"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=root,
@@ -67,8 +69,10 @@ def test_live_sliders_recompute_their_picture(chapter, lab_url, browser):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     try:
-        page.goto(f"{lab_url}/lab/tree/{chapter.name}")
-        page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
+        # A workspace of its own, reset, so that no tab of an earlier chapter (hidden but still in the page, its
+        # cells and sliders matched by the selectors below) is open beside this one.
+        page.goto(f"{lab_url}/lab/workspaces/{chapter.stem}/tree/{chapter.name}?reset")
+        page.wait_for_selector(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell", timeout=60_000)
         # Run All before the kernel is connected silently runs nothing, so wait for the status bar to say Idle.
         page.get_by_text("Python 3 (ipykernel) | Idle").wait_for(timeout=60_000)
         page.get_by_role("menuitem", name="Run", exact=True).click()
@@ -102,6 +106,16 @@ def test_live_sliders_recompute_their_picture(chapter, lab_url, browser):
         raise
     finally:
         context.close()
+        _shut_down_kernels(lab_url)
+
+
+def _shut_down_kernels(lab_url):
+    """Stop every kernel, so the next chapter's cells do not compete with idle ones for the two cores' memory."""
+    with urllib.request.urlopen(f"{lab_url}/api/kernels", timeout=10) as response:
+        kernels = json.load(response)
+    for kernel in kernels:
+        request = urllib.request.Request(f"{lab_url}/api/kernels/{kernel['id']}", method="DELETE")
+        urllib.request.urlopen(request, timeout=30).close()
 
 
 def _stored_slider_count(chapter):

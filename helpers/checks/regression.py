@@ -10,7 +10,7 @@ Each known mistake fails on a case chosen for it, and the hint names it.
 
 >>> from helpers import numerics
 >>> check_tempered_loss(lambda z, y, t: numerics.cross_entropy(z / t, y)).passed
-✓ check_tempered_loss: all 5 checks passed
+✓ check_tempered_loss: all 6 checks passed
 True
 """
 
@@ -24,7 +24,7 @@ from typing import Callable
 import numpy as np
 
 from helpers import numerics
-from helpers.checks._core import Case, CheckResult, Spec, close, emit, run_check
+from helpers.checks._core import FAR_APART_ROWS, Case, CheckResult, Spec, close, emit, run_check
 
 __all__ = ["check_bias_gradient", "check_l2_gradient", "check_tempered_loss"]
 
@@ -32,6 +32,10 @@ _ORDINARY = "nan or inf for ordinary inputs: is something divided by zero, or a 
 _LOG_OF_SOFTMAX = (
     "inf for well-separated scores: np.log(softmax(z)) underflows to log(0); use a log-softmax "
     "(helpers.log_softmax, or z - logsumexp(z)) instead of the log of a probability"
+)
+_FAR_APART = (
+    "nan or inf for two examples whose scores are 1000 apart: shift each row by its own maximum "
+    "(max(axis=-1, keepdims=True)); one maximum for the whole batch, or none, makes the lower row 0/0"
 )
 
 
@@ -162,6 +166,8 @@ def _tempered_cases():
         _tempered_case("a small temperature, t = 0.01", [[10.0, 0.0, 0.0], [0.0, 5.0, 0.0]], [1, 1], 0.01,
                        _LOG_OF_SOFTMAX),
         _tempered_case("a large temperature, t = 100", z, [2, 2, 0, 1], 100.0),
+        # Rows 1000 apart: one maximum for the whole batch underflows the second row to log 0.
+        _tempered_case("two examples far apart, t = 1", FAR_APART_ROWS, [0, 2], 1.0, _FAR_APART),
     )
 
 
@@ -207,10 +213,10 @@ def check_tempered_loss(fn: Callable | None) -> CheckResult:
 
     ``z`` has shape ``(m, k)``, ``y`` holds integer labels, ``t > 0``.  Cases: ``t = 2``,
     ``t = 0.5``, ``t = 0.01`` with score gaps of 10 (so ``z / t`` reaches 1000 and the log
-    of a softmax probability is ``log 0``) and ``t = 100``.
+    of a softmax probability is ``log 0``), ``t = 100``, and two rows of scores 1000 apart.
 
     >>> check_tempered_loss(lambda z, y, t: numerics.cross_entropy(z / t, y)).passed
-    ✓ check_tempered_loss: all 5 checks passed
+    ✓ check_tempered_loss: all 6 checks passed
     True
     """
     return run_check(_TEMPERED, fn)
@@ -219,12 +225,12 @@ def check_tempered_loss(fn: Callable | None) -> CheckResult:
 # --------------------------------------------------------------------------- a class that never appears
 
 
-def _bias_case(label, seed, y, k):
+def _bias_case(label, seed, y, k, z=None, nonfinite_hint=_ORDINARY):
     y = np.asarray(y)
-    z = np.random.default_rng(seed).normal(size=(len(y), k))
+    z = np.random.default_rng(seed).normal(size=(len(y), k)) if z is None else np.array(z, dtype=np.float64)
     expected = numerics.cross_entropy_grad(z, y).sum(axis=0)
     wrong = "the values differ from the mean over the examples of p_n - y_n (one entry per class)"
-    return Case(label, (z, y), expected, _ORDINARY, wrong, ("z", "y"))
+    return Case(label, (z, y), expected, nonfinite_hint, wrong, ("z", "y"))
 
 
 def _bias_cases():
@@ -234,6 +240,9 @@ def _bias_cases():
         _bias_case("the last class never appears", 2, [0, 1, 2, 1, 0, 2, 1], 4),
         # A middle class never appears: np.unique renumbers 3 as 2.
         _bias_case("class 2 never appears", 3, [0, 1, 3, 3, 0, 1, 4], 5),
+        # Rows 1000 apart: one maximum for the whole batch turns the second row into 0/0.
+        _bias_case("two examples far apart (class 1 absent)", None, [2, 0], 3, z=FAR_APART_ROWS,
+                   nonfinite_hint=_FAR_APART),
     )
 
 
@@ -294,12 +303,13 @@ def check_bias_gradient(fn: Callable | None) -> CheckResult:
     .. math:: \frac{\partial L}{\partial b_c} = \frac{1}{m} \sum_{n=1}^{m} (p_{nc} - y_{nc}),
               \qquad p_n = \operatorname{softmax}(z_n)
 
-    ``z`` has shape ``(m, k)`` (so there are ``k`` classes) and ``y`` holds integer labels; in two
-    of the three cases some class never appears in ``y``.  The hint names a class count taken from
-    the labels, classes renumbered by ``np.unique``, a sum instead of a mean and a flipped sign.
+    ``z`` has shape ``(m, k)`` (so there are ``k`` classes) and ``y`` holds integer labels; in three
+    of the four cases some class never appears in ``y``, and in one the two rows are 1000 apart.  The
+    hint names a class count taken from the labels, classes renumbered by ``np.unique``, a sum instead
+    of a mean, a flipped sign and one maximum for the whole batch.
 
     >>> check_bias_gradient(lambda z, y: (numerics.softmax(z) - numerics.one_hot(y, z.shape[1])).mean(axis=0)).passed
-    ✓ check_bias_gradient: all 4 checks passed
+    ✓ check_bias_gradient: all 5 checks passed
     True
     """
     with contextlib.redirect_stdout(io.StringIO()):

@@ -292,6 +292,21 @@ def bias_logit_gradient(z, y):
     return helpers.cross_entropy_grad(z, y)
 
 
+def tempered_global_max(z, y, t):
+    """A log-softmax shifted by one maximum for the whole batch."""
+    s = np.asarray(z) / t
+    shifted = s - s.max()
+    log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    return -log_p[np.arange(len(y)), y].mean()
+
+
+def bias_global_max(z, y):
+    """A softmax shifted by one maximum for the whole batch."""
+    e = np.exp(z - np.max(z))
+    p = e / e.sum(axis=1, keepdims=True)
+    return (p - helpers.one_hot(y, z.shape[1])).mean(axis=0)
+
+
 ATTEMPTS = [
     # check_l2_gradient
     correct("l2: helpers gradient times m", l2_with_helpers, check_l2_gradient),
@@ -331,7 +346,11 @@ ATTEMPTS = [
           failed_case="a small temperature, t = 0.01"),
     wrong("tempered: clipped", tempered_clipped, check_tempered_loss, "clipped at 1e-08", "log-softmax",
           failed_case="a small temperature, t = 0.01"),
+    wrong("tempered: one max for the batch", tempered_global_max, check_tempered_loss, "its own maximum",
+          "whole batch", failed_case="two examples far apart, t = 1"),
     # check_bias_gradient
+    wrong("bias: one max for the batch", bias_global_max, check_bias_gradient, "its own maximum", "whole batch",
+          failed_case="two examples far apart (class 1 absent)"),
     correct("bias: one-hot mean", bias_one_hot, check_bias_gradient),
     correct("bias: helpers gradient summed", bias_helpers, check_bias_gradient),
     correct("bias: subtract 1 on a fresh array", bias_subtract_in_place, check_bias_gradient),
