@@ -16,7 +16,7 @@ import pytest
 from book_layout import CONFIG, SCREENSHOTS, toc_pages
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-RAW_TEX = ["$$", "\\frac", "\\sum", "\\(", "\\begin"]
+RAW_TEX = ["$$", "\\frac", "\\sum", "\\(", "\\begin", "\\texttt", "\\ell", "\\textsubscript"]
 PAGE_WEIGHT_LIMIT = 2_000_000
 
 
