@@ -38,8 +38,9 @@ SLOW_TESTS = {
     "test_live_widgets.py",
     "test_student.py",
 }
-# Copied beside helpers/ and tests/ so that the unit tests' imports (book_layout, tools/ensure_browser) work.
-ALSO_COPY = ["_config.yml", "_toc.yml", "tools", "chapters", "pyproject.toml"]
+# Copied beside helpers/ and tests/ so that the unit tests' imports (book_layout, tools/ensure_browser) and the
+# back-matter test's pages work.
+ALSO_COPY = ["_config.yml", "_toc.yml", "tools", "chapters", "pages", "pyproject.toml"]
 
 KILLED = {1, 3, 24, -24, 36, 152, 255}  # a failing test, a pytest internal error, or a timeout (an endless loop)
 SURVIVED = {0, 5, 33}  # the tests passed, or no test reached the mutated function
