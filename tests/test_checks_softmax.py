@@ -13,6 +13,28 @@ import math
 import numpy as np
 import pytest
 import scipy.special
+from student_attempts.softmax import (  # the same attempts the corpus grades, asserted here hint by hint
+    axis_one,
+    axis_zero,
+    deepnotes_shift_after_exp,
+    divide_by_max_times_sum,
+    global_max_row_sum,
+    mutates_input,
+    naive,
+    neuralthreads_whole_batch,
+    no_keepdims,
+    returns_the_sum,
+    scipy_softmax,
+    scores_over_sum,
+    shift_by_max_or_zero,
+    shift_by_mean,
+    t_global_max,
+    t_global_sum,
+    t_shift_after_exp,
+    t_transposed,
+    transposed,
+    via_logsumexp,
+)
 
 from helpers.checks import check_softmax, check_softmax_temperature
 
@@ -28,14 +50,6 @@ def run(fn, check=check_softmax):
 
 
 # --------------------------------------------------------------------------- correct answers (independent)
-
-
-def scipy_softmax(x):
-    return scipy.special.softmax(x, axis=-1)
-
-
-def logsumexp_softmax(x):
-    return np.exp(x - scipy.special.logsumexp(x, axis=-1, keepdims=True))
 
 
 def math_exp_loop(x):
@@ -54,7 +68,7 @@ def float32_softmax(x):
     return scipy.special.softmax(np.asarray(x, dtype=np.float32), axis=-1)
 
 
-CORRECT = [scipy_softmax, logsumexp_softmax, math_exp_loop, float32_softmax]
+CORRECT = [scipy_softmax, via_logsumexp, math_exp_loop, float32_softmax]
 
 
 @pytest.mark.parametrize("fn", CORRECT)
@@ -117,72 +131,6 @@ def test_temperature_cases_hold_non_integer_scores_and_rows_far_apart_at_t_1():
 # --------------------------------------------------------------------------- the mistake museum
 
 
-def naive(x):
-    return np.exp(x) / np.sum(np.exp(x), axis=-1, keepdims=True)
-
-
-def deepnotes_stable_softmax(X):
-    """Verbatim from the deepnotes post: the shift is applied after exp."""
-    exps = np.exp(X) - np.max(X)
-    return exps / np.sum(exps)
-
-
-def neuralthreads_softmax(x):
-    """Verbatim from the neuralthreads post: no axis, so a batch is normalised as a whole."""
-    return np.exp(x) / np.sum(np.exp(x))
-
-
-def global_max_row_sum(x):
-    e = np.exp(x - np.max(x))
-    return e / np.sum(e, axis=-1, keepdims=True)
-
-
-def shift_by_max_or_zero(x):
-    e = np.exp(x - np.maximum(0.0, np.max(x, axis=-1, keepdims=True)))
-    return e / np.sum(e, axis=-1, keepdims=True)
-
-
-def divide_by_max_times_sum(x):
-    m = np.max(x, axis=-1, keepdims=True)
-    e = np.exp(x - m)
-    return e / (m * np.sum(e, axis=-1, keepdims=True))
-
-
-def scores_over_sum(x):
-    return x / np.sum(x, axis=-1, keepdims=True)
-
-
-def shift_by_mean(x):
-    e = np.exp(x - np.mean(x, axis=-1, keepdims=True))
-    return e / np.sum(e, axis=-1, keepdims=True)
-
-
-def no_keepdims(x):
-    e = np.exp(x - np.max(x, axis=-1, keepdims=True))
-    return e / np.sum(e, axis=-1)
-
-
-def axis_one(x):
-    e = np.exp(x - np.max(x, axis=1, keepdims=True))
-    return e / np.sum(e, axis=1, keepdims=True)
-
-
-def axis_zero(x):
-    e = np.exp(x - np.max(x, axis=0, keepdims=True))
-    return e / np.sum(e, axis=0, keepdims=True)
-
-
-def transposed(x):
-    z = np.atleast_2d(x).T
-    e = np.exp(z - z.max(axis=0))
-    p = e / e.sum(axis=0)
-    return p[:, 0] if np.ndim(x) == 1 else p
-
-
-def returns_the_sum(x):
-    return np.sum(np.exp(x - np.max(x, axis=-1, keepdims=True)), axis=-1)
-
-
 def log_softmax_instead(x):
     return scipy.special.log_softmax(x, axis=-1)
 
@@ -190,12 +138,6 @@ def log_softmax_instead(x):
 def vector_only(x):
     if x.ndim == 1:
         return scipy_softmax(x)
-
-
-def mutates_input(x):
-    x -= np.max(x, axis=-1, keepdims=True)
-    e = np.exp(x)
-    return e / np.sum(e, axis=-1, keepdims=True)
 
 
 def needs_axis(x, axis):
@@ -223,13 +165,13 @@ MISTAKES = [
         "hint: nan for large inputs: did you subtract the max before exponentiating? (exp overflows above 709.78)",
     ),
     (
-        deepnotes_stable_softmax,
+        deepnotes_shift_after_exp,
         "a small vector",
         "hint: shift applied after exp: write exp(x - max(x)), not exp(x) - max(x); mistake museum (1): the "
         "shift applied after exp",
     ),
     (
-        neuralthreads_softmax,
+        neuralthreads_whole_batch,
         "a batch of rows",
         "hint: rows do not sum to 1 in a batch: reduce with axis=-1, keepdims=True so each row is normalised "
         "on its own; mistake museum (2): max or sum over the whole batch",
@@ -425,30 +367,6 @@ def test_temperature_check_passes_correct_implementations(fn):
     result, printed = run(fn, check_softmax_temperature)
     assert result
     assert printed == f"✓ check_softmax_temperature: all {N_TEMPERATURE} checks passed\n"
-
-
-def t_global_max(x, t):
-    z = x / t
-    e = np.exp(z - z.max())
-    return e / e.sum(axis=-1, keepdims=True)
-
-
-def t_global_sum(x, t):
-    z = x / t
-    e = np.exp(z - z.max(axis=-1, keepdims=True))
-    return e / e.sum()
-
-
-def t_transposed(x, t):
-    z = np.atleast_2d(x / t).T
-    e = np.exp(z - z.max(axis=0))
-    p = e / e.sum(axis=0)
-    return p[:, 0] if np.ndim(x) == 1 else p
-
-
-def t_shift_after_exp(x, t):
-    e = np.exp(x / t) - np.max(x / t, axis=-1, keepdims=True)
-    return e / e.sum(axis=-1, keepdims=True)
 
 
 def t_scores_over_sum(x, t):
