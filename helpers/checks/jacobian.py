@@ -22,13 +22,13 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import io
-import tracemalloc
 import warnings
 from typing import Callable
 
 import numpy as np
 
 from helpers import numerics
+from helpers._memory import peak_bytes
 from helpers.checks._core import (
     FAR_APART_ROWS,
     LOG_MAX,
@@ -271,23 +271,14 @@ def _peak_bytes(fn, n):
     """Peak memory (bytes, as tracemalloc sees NumPy's allocations) of one call of ``fn`` on n scores, or None."""
     rng = np.random.default_rng(0)
     x, g = rng.normal(size=n), rng.normal(size=n)
-    started = not tracemalloc.is_tracing()
-    if started:
-        tracemalloc.start()
     try:
-        tracemalloc.reset_peak()
-        before = tracemalloc.get_traced_memory()[0]
         with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
-            fn(x, g)
-        return tracemalloc.get_traced_memory()[1] - before
+            return peak_bytes(fn, x, g)
     except KeyboardInterrupt:
         raise
     except BaseException:  # noqa: BLE001 -- advice is optional; a failure here must not reach the reader
         return None
-    finally:
-        if started:
-            tracemalloc.stop()
 
 
 def _quadratic_advice(fn):

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import base64
 import timeit
-import tracemalloc
 
 import numpy as np
 
+from helpers._memory import peak_bytes
 from helpers.figures._core import PALETTE, _png_base64, new_figure
 
 # Every entry of a softmax Jacobian lies in [-1/4, 1/4] (s_i (1 - s_i) and s_i s_j are at most 1/4), so one fixed
@@ -181,21 +181,6 @@ def product_costs_alt(ns):
     )
 
 
-def _peak_bytes(product, *args):
-    """Peak bytes allocated (as tracemalloc sees NumPy's allocations) during one call of ``product``."""
-    started = not tracemalloc.is_tracing()
-    if started:
-        tracemalloc.start()
-    try:
-        tracemalloc.reset_peak()
-        before = tracemalloc.get_traced_memory()[0]
-        product(*args)
-        return tracemalloc.get_traced_memory()[1] - before
-    finally:
-        if started:
-            tracemalloc.stop()
-
-
 def measure_costs(products, ns, seed=0, repeats=3):
     """Time and peak memory of each ``product(z, g)`` for random ``z``, ``g`` of each size in ``ns``.
 
@@ -215,7 +200,7 @@ def measure_costs(products, ns, seed=0, repeats=3):
             number = max(1, 2000 // n)
             runs = timeit.repeat(lambda: product(z, g), number=number, repeat=repeats)
             seconds[k].append(min(runs) / number)
-            peaks[k].append(_peak_bytes(product, z, g))
+            peaks[k].append(peak_bytes(product, z, g))
     return (*seconds, *peaks)
 
 
