@@ -13,6 +13,7 @@ from collections import Counter
 
 import pytest
 import student_attempts  # tests/ is on sys.path (tests/conftest.py)
+from snapshots import assert_snapshot
 
 from helpers.checks import CheckResult
 
@@ -60,6 +61,19 @@ def test_attempt_gets_the_right_verdict_and_feedback(topic, attempt):
     assert not missing, f"the feedback does not say {missing}:\n{printed}"
     if attempt.failed_case is not None:
         assert result.failed_case == attempt.failed_case
+
+
+@pytest.mark.parametrize("module", MODULES, ids=[m.__name__.rpartition(".")[2] for m in MODULES])
+def test_every_message_a_student_sees_is_the_reviewed_one(module):
+    """The whole feedback for every attempt of a topic, against tests/snapshots/feedback/<topic>.txt: the test above
+    checks that the mistake is named; this one that no sentence, number or hint changes without review."""
+    blocks = []
+    for attempt in module.ATTEMPTS:
+        result, printed = run(attempt)
+        verdict = "passed" if result.passed else "failed" if result.attempted else "not attempted"
+        case = f" on {result.failed_case!r}" if result.failed_case else ""
+        blocks.append(f"## {attempt.name}: {verdict}{case}, {result.checks_passed}/{result.checks_total}\n{printed}")
+    assert_snapshot(f"feedback/{module.__name__.rpartition('.')[2]}", "\n".join(blocks))
 
 
 def test_every_module_lists_attempts_with_unique_names():

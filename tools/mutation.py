@@ -4,9 +4,9 @@
 repository never gets mutmut's `mutants/` folder), runs `mutmut run` there on every module of `helpers` with only the
 fast unit tests (not the notebooks, the book build or the browser), and prints, per module, the share of mutants
 killed.  A surviving mutant either shows a missing test or changes no behaviour at all; the second kind is listed,
-with the reason, in tests/mutation_equivalents.toml and counted apart.  Goals (issue 8): at least 95% of the numerics'
-mutants killed, at least 90% of every other module's.  The exit status is 1 if a module misses its goal or a
-survivor is neither killed nor listed.
+with the reason, in tests/mutation_equivalents/<module>.toml (one file per module) and counted apart.  Goals
+(issue 8): at least 95% of the numerics' mutants killed, at least 90% of every other module's.  The exit status is 1
+if a module misses its goal or a survivor is neither killed nor listed.
 
     python tools/mutation.py [--workdir DIR] [--jobs N] [--only helpers/numerics.py ...] [--tests tests/x.py ...]
                              [--report-only]
@@ -24,7 +24,7 @@ import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-EQUIVALENTS = ROOT / "tests" / "mutation_equivalents.toml"
+EQUIVALENTS = ROOT / "tests" / "mutation_equivalents"  # one <dotted module name>.toml per module
 GOALS = {"helpers/numerics.py": 0.95}
 DEFAULT_GOAL = 0.90
 
@@ -132,9 +132,13 @@ def mutated_line(workdir, module, name):
 
 
 def load_equivalents():
-    if not EQUIVALENTS.exists():
-        return {}
-    return {entry["mutant"]: entry for entry in tomllib.loads(EQUIVALENTS.read_text()).get("equivalent", [])}
+    found = {}
+    for path in sorted(EQUIVALENTS.glob("*.toml")):
+        for entry in tomllib.loads(path.read_text()).get("equivalent", []):
+            if not entry["mutant"].startswith(path.stem + "."):
+                raise SystemExit(f"{path.name} lists {entry['mutant']}, a mutant of another module")
+            found[entry["mutant"]] = entry
+    return found
 
 
 def report(workdir):
@@ -169,7 +173,7 @@ def report(workdir):
         print(f"{module:36} {total:7d} {killed:7d} {equivalent:7d} {alive:6d} {score:7.1%}  "
               f"{goal:.0%} {'met' if met else 'NOT MET'}")
     if stale:
-        print(f"\nListed as equivalent but the mutant changed (update {EQUIVALENTS.name}): {', '.join(stale)}")
+        print(f"\nListed as equivalent but the mutant changed (update {EQUIVALENTS.name}/): {', '.join(stale)}")
     if unexplained:
         print(f"\n{len(unexplained)} surviving mutants are neither killed nor listed as equivalent:\n")
         print("\n\n".join(unexplained))
