@@ -6,14 +6,16 @@ attempt may make a check raise or show an internal error.
 """
 
 import contextlib
+import functools
 import importlib
 import io
+import os
 import pkgutil
 from collections import Counter
 
 import pytest
 import student_attempts  # tests/ is on sys.path (tests/conftest.py)
-from snapshots import assert_snapshot
+from snapshots import SNAPSHOTS, assert_snapshot
 
 from helpers.checks import CheckResult
 
@@ -33,17 +35,34 @@ ATTEMPTS = [(module.__name__.rpartition(".")[2], attempt) for module in MODULES 
 IDS = [f"{topic}::{attempt.name}" for topic, attempt in ATTEMPTS]
 
 
-_RESULTS = {}
-
-
 def run(attempt):
-    """Run the attempt's check with stdout captured; return (result, printed text).  Each attempt runs once."""
-    if id(attempt) not in _RESULTS:
-        out = io.StringIO()
-        with contextlib.redirect_stdout(out):
-            result = attempt.check(attempt.answer)
-        _RESULTS[id(attempt)] = (result, out.getvalue())
-    return _RESULTS[id(attempt)]
+    """Run the attempt's check with stdout captured; return (result, printed text).
+
+    Nothing is cached between tests: mutation testing runs many test sessions in one process, each with one planted
+    bug, and only the tests that reached the mutated code during a first clean run; a cache would hand the later
+    sessions the first one's results, and hide from them every test that read the cache instead of running the check.
+    """
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        result = attempt.check(attempt.answer)
+    return result, out.getvalue()
+
+
+def _block(attempt, result, printed):
+    """An attempt's entry in its topic's reviewed feedback: its name, the verdict, and everything the check printed."""
+    verdict = "passed" if result.passed else "failed" if result.attempted else "not attempted"
+    case = f" on {result.failed_case!r}" if result.failed_case else ""
+    return f"## {attempt.name}\n{verdict}{case}, {result.checks_passed}/{result.checks_total}\n{printed}"
+
+
+@functools.cache
+def _reviewed(topic):
+    """{attempt name: its block} from tests/snapshots/feedback/<topic>.txt."""
+    path = SNAPSHOTS / "feedback" / f"{topic}.txt"
+    if not path.exists():
+        return {}
+    blocks = ("\n" + path.read_text()).split("\n## ")[1:]
+    return {block.partition("\n")[0]: "## " + block.rstrip("\n") + "\n" for block in blocks}
 
 
 @pytest.mark.parametrize(("topic", "attempt"), ATTEMPTS, ids=IDS)
@@ -54,25 +73,26 @@ def test_attempt_gets_the_right_verdict_and_feedback(topic, attempt):
     assert "could not check" not in printed, "an internal error reached the student"
     if attempt.correct:
         assert result.passed, f"a correct attempt was rejected:\n{printed}"
-        return
-    assert not result.passed, f"a wrong attempt was accepted:\n{printed}"
-    assert result.attempted, f"a wrong attempt was called not attempted:\n{printed}"
-    missing = [w for w in attempt.words if w not in printed]
-    assert not missing, f"the feedback does not say {missing}:\n{printed}"
-    if attempt.failed_case is not None:
-        assert result.failed_case == attempt.failed_case
+    else:
+        assert not result.passed, f"a wrong attempt was accepted:\n{printed}"
+        assert result.attempted, f"a wrong attempt was called not attempted:\n{printed}"
+        missing = [w for w in attempt.words if w not in printed]
+        assert not missing, f"the feedback does not say {missing}:\n{printed}"
+        if attempt.failed_case is not None:
+            assert result.failed_case == attempt.failed_case
+    if os.environ.get("UPDATE_SNAPSHOTS") != "1":
+        expected = _reviewed(topic).get(attempt.name)
+        assert expected is not None, f"no reviewed feedback for {attempt.name!r}: see the next test"
+        assert _block(attempt, result, printed).rstrip("\n") == expected.rstrip("\n"), (
+            f"the feedback differs from the reviewed text in tests/snapshots/feedback/{topic}.txt:\n{printed}")
 
 
 @pytest.mark.parametrize("module", MODULES, ids=[m.__name__.rpartition(".")[2] for m in MODULES])
 def test_every_message_a_student_sees_is_the_reviewed_one(module):
     """The whole feedback for every attempt of a topic, against tests/snapshots/feedback/<topic>.txt: the test above
-    checks that the mistake is named; this one that no sentence, number or hint changes without review."""
-    blocks = []
-    for attempt in module.ATTEMPTS:
-        result, printed = run(attempt)
-        verdict = "passed" if result.passed else "failed" if result.attempted else "not attempted"
-        case = f" on {result.failed_case!r}" if result.failed_case else ""
-        blocks.append(f"## {attempt.name}: {verdict}{case}, {result.checks_passed}/{result.checks_total}\n{printed}")
+    checks that the mistake is named and its own entry; this one that the file lists exactly the corpus, so that no
+    sentence, number or hint changes without review.  `UPDATE_SNAPSHOTS=1` rewrites the file (then read the diff)."""
+    blocks = [_block(attempt, *run(attempt)) for attempt in module.ATTEMPTS]
     assert_snapshot(f"feedback/{module.__name__.rpartition('.')[2]}", "\n".join(blocks))
 
 
