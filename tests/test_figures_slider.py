@@ -6,9 +6,13 @@ still renders exactly as before (chapter 1's stored outputs depend on it).
 """
 
 import base64
+import json
 import re
+import sys
+from html.parser import HTMLParser
 
 import pytest
+from snapshots import assert_snapshot
 
 from helpers import figures
 
@@ -207,3 +211,144 @@ def test_choice_states_with_figures_are_distinct_pngs():
                        choices=["a", "b"], choice_name="sign")
     pngs = re.findall(r'src="data:image/png;base64,([^"]+)"', s.to_html())
     assert len({base64.b64decode(p) for p in pngs}) == 4
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The static markup, parsed: what a browser and a screen reader get
+
+
+def _tiny(**kwargs):
+    """A slider small enough to read whole: text-only states, so its markup holds no PNG."""
+    return figures.slider(lambda v: f"v={v}", [1, 2], name="v", alt="a", **kwargs)
+
+
+def _tiny_with_choice():
+    return figures.slider(lambda v, c: f"v={v} {c}", [1, 2], name="v", alt="a", choices=["x", "y"],
+                          choice_name="kind")
+
+
+_VOID = {"br", "input", "img"}
+
+
+class _Tree(HTMLParser):
+    """The elements of a page fragment, checked for balance, with every piece of text and the element it sits in."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.open, self.elements, self.texts = [], [], []
+
+    def handle_starttag(self, tag, attrs):
+        self.elements.append((tag, dict(attrs), tuple(t for t, _ in self.open)))
+        if tag not in _VOID:
+            self.open.append((tag, dict(attrs)))
+
+    def handle_endtag(self, tag):
+        assert self.open and self.open[-1][0] == tag, f"</{tag}> closes {self.open[-1:] or 'nothing'}"
+        self.open.pop()
+
+    def handle_data(self, data):
+        self.texts.append((self.open[-1][0] if self.open else None, data))
+
+
+def _parse(markup):
+    tree = _Tree()
+    tree.feed(markup)
+    tree.close()
+    assert not tree.open, f"unclosed elements: {tree.open}"
+    return tree
+
+
+@pytest.mark.parametrize("make", [_tiny, _tiny_with_choice])
+def test_static_markup_is_balanced_and_has_no_stray_text(make):
+    """Every element closes in order, and every piece of text sits in a label, an output, a legend, a state's
+    <pre> or the script: nothing shows between the controls and the states."""
+    tree = _parse(make().to_html())
+    assert {parent for parent, _ in tree.texts} <= {"label", "output", "legend", "pre", "script"}
+    assert tree.elements[0][0] == "div" and tree.elements[0][1]["class"].startswith("book-slider")
+
+
+def test_radio_buttons_carry_only_their_group_value_and_the_initial_check():
+    tree = _parse(_tiny_with_choice().to_html())
+    uid = tree.elements[0][1]["id"]
+    radios = [attrs for tag, attrs, _ in tree.elements if tag == "input" and attrs["type"] == "radio"]
+    assert radios == [
+        {"type": "radio", "name": f"{uid}-choice", "value": "0", "checked": None},
+        {"type": "radio", "name": f"{uid}-choice", "value": "1"},
+    ]
+
+
+@pytest.mark.parametrize("make", [_tiny, _tiny_with_choice])
+def test_the_script_addresses_its_own_slider_with_its_labels_and_name(make):
+    """The inline script finds the slider by the id it was given, and announces `name = label` on each move."""
+    markup = make().to_html()
+    uid = _parse(markup).elements[0][1]["id"]
+    found = re.search(r"getElementById\((.*?)\), labels = (.*?), name = (.*?);\n", markup)
+    assert [json.loads(part) for part in found.groups()] == [uid, ["1", "2"], "v"]
+
+
+def test_slider_ids_are_twelve_hex_digits_of_the_content_hash():
+    for make in (_tiny, _tiny_with_choice):
+        uid = _parse(make().to_html()).elements[0][1]["id"]
+        assert re.fullmatch(r"slider-[0-9a-f]{12}", uid)
+
+
+def test_a_state_with_a_figure_and_text_holds_the_picture_then_the_text_and_nothing_else():
+    markup = figures.slider(lambda v: (_figure(v), f"slope {v}"), [1, 2], name="v", alt="A line").to_html()
+    tree = _parse(markup)
+    inside_states = [(tag, parents[-1]) for tag, _, parents in tree.elements if parents and parents[-1] == "div"
+                     and tag in {"img", "pre"}]
+    assert inside_states == [("img", "div"), ("pre", "div"), ("img", "div"), ("pre", "div")]
+    states = re.findall(r'<div class="book-slider-state"(?: hidden)?>(.*?)</div>', markup, flags=re.S)
+    assert [re.sub(r'<img [^>]*>', "<img>", s) for s in states] == [
+        '<img><pre class="book-slider-text">slope 1</pre>', '<img><pre class="book-slider-text">slope 2</pre>'
+    ]
+
+
+def _readable(markup):
+    """The markup with one tag per line, so that a snapshot diff shows which element changed."""
+    return markup.replace("><", ">\n<")
+
+
+def test_tiny_slider_markup_is_the_reviewed_one():
+    """Presentation (styles, attribute order, the script) pinned by a reviewed snapshot; the ids are content hashes,
+    so the markup is the same on every run."""
+    assert_snapshot("slider/tiny", _readable(_tiny().to_html()))
+    assert_snapshot("slider/tiny_with_choice", _readable(_tiny_with_choice().to_html()))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Defaults, errors and the live controls' settings
+
+
+def test_the_slider_class_formats_values_with_g_and_choices_with_str_by_default():
+    s = figures.Slider(lambda v, c: "x", [1e-05, 2.5], name="v", alt="a", choices=[0.5, "b"], choice_name="c")
+    assert re.findall(r"<output[^>]*>([^<]*)</output>", s.to_html()) == ["2.5"]
+    assert json.loads(re.search(r"labels = (.*?), name = ", s.to_html()).group(1)) == ["1e-05", "2.5"]
+    assert re.findall(r'<input type="radio"[^>]*> ([^<]*)</label>', s.to_html()) == ["0.5", "b"]
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"choices": ["only"], "choice_name": "c"}, "^a choice needs at least two choices$"),
+        ({"choices": ["a", "b"]}, "^choices need a choice_name, the label of the choice control$"),
+        ({"choice_name": "c"}, "^choice_name and initial_choice need choices$"),
+    ],
+)
+def test_bad_choice_arguments_get_the_whole_reason(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        figures.Slider(_render, [1, 2], name="v", alt="a", **kwargs)
+
+
+def test_live_controls_are_labelled_and_recompute_only_when_released():
+    """Each state costs a figure: the live slider redraws when released, not on every pixel of a drag."""
+    control, _ = _tiny().widget().children
+    assert control.description == "v" and control.continuous_update is False
+    choice, control, _ = _tiny_with_choice().widget().children
+    assert choice.description == "kind"
+    assert control.description == "v" and control.continuous_update is False
+
+
+def test_without_ipython_there_is_no_live_widget(monkeypatch):
+    monkeypatch.setitem(sys.modules, "IPython", None)  # `from IPython import ...` now raises ImportError
+    assert set(_tiny()._repr_mimebundle_()) == {"text/html", "text/plain"}
