@@ -10,6 +10,7 @@ import io
 import numpy as np
 import pytest
 import scipy.special
+from snapshots import assert_snapshot
 
 from helpers.checks import CheckResult, check_bias_gradient, check_l2_gradient, check_tempered_loss, regression
 
@@ -230,3 +231,70 @@ def test_odd_answers_fail_without_raising(check, answer):
     result, printed = run(check, answer)
     assert isinstance(result, CheckResult) and not result.passed
     assert "could not check" not in printed
+
+
+# --------------------------------------------------------------------------- what a student sees on each case
+
+
+def _fails_only(case, reference, spoil):
+    """An answer that is right on every case except ``case``, where it returns ``spoil(right answer)``."""
+
+    def answer(*args):
+        right = np.asarray(reference(*args), dtype=np.float64)
+        same = all(np.array_equal(a, b) for a, b in zip(args, case.args))
+        return spoil(right) if same else right
+
+    return answer
+
+
+def _off_by_half(right):
+    return right + 0.5
+
+
+def _nan(right):
+    return np.full_like(right, np.nan)
+
+
+CHECKS = [
+    (check_l2_gradient, regression._l2_cases, scipy_l2_gradient),
+    (check_tempered_loss, regression._tempered_cases, loop_tempered_loss),
+    (check_bias_gradient, regression._bias_cases, loop_bias_gradient),
+]
+
+
+def test_the_feedback_on_each_case_is_the_reviewed_one():
+    """For every case of every checker, what a student sees when only that case goes wrong: the case's label, its
+    inputs as printed, the expected values, and the case's own hint for a wrong value and for a nan.  Pins the cases
+    themselves (a changed seed, label or input shows here) and the hints that no corpus attempt reaches."""
+    blocks = []
+    for check, cases, reference in CHECKS:
+        for case in cases():
+            for spoil in (_off_by_half, _nan):
+                result, printed = run(check, _fails_only(case, reference, spoil))
+                assert result.failed_case == case.label, printed
+                blocks.append(f"## {check.__name__}, {case.label}, {spoil.__name__.strip('_')}\n{printed}")
+    assert_snapshot("checks/regression_cases", "\n".join(blocks))
+
+
+@pytest.mark.parametrize("floor", [1e-7, 1e-8, 1e-10, 1e-12, 1e-15, 1e-16, np.finfo(np.float64).eps])
+def test_a_probability_clipped_at_any_usual_floor_is_named_with_that_floor(floor):
+    """Clipping hides the inf of log(0) at t = 0.01 but caps the loss at -log(floor): each floor people use (1e-7 in
+    Keras, 1e-15 in scikit-learn, machine epsilon) is recognised and named."""
+
+    def clipped(z, y, t):
+        p = np.clip(scipy.special.softmax(z / t, axis=1), floor, 1.0)
+        return -np.mean(np.log(p[np.arange(len(y)), y]))
+
+    result, printed = run(check_tempered_loss, clipped)
+    assert result.failed_case == "a small temperature, t = 0.01"
+    assert f"the probability was clipped at {floor:g} before the log" in printed, printed
+
+
+@pytest.mark.parametrize("width", [1, 5])
+def test_a_wrong_length_no_label_count_explains_gets_the_plain_shape_hint(width):
+    """The class-count hint is only for the lengths that labels.max() + 1 or np.unique give; any other wrong length is
+    told the shape to return."""
+    result, printed = run(check_bias_gradient, lambda z, y: np.zeros(width))
+    assert result.failed_case == "every class present"
+    assert "hint: return one number per class, shape (4,)" in printed, printed
+    assert "not from the labels" not in printed

@@ -71,11 +71,17 @@ def _l2_expected(W, b, X, y, C, *, mean=False, bias_penalised=False, penalty_fac
     return np.vstack([top, np.broadcast_to(bottom, b.shape)])
 
 
-def _l2_case(label, seed, m, d, k, C, scale=1.0):
+_UNSTABLE_SOFTMAX = (
+    "nan or inf for large scores: compute the probabilities with a stable softmax "
+    "(subtract each row's maximum, or use helpers.softmax)"
+)
+
+
+def _l2_case(label, seed, m, d, k, C, scale=1.0, nonfinite_hint=_ORDINARY):
     W, b, X, y = _problem(seed, m, d, k, scale)
     C = np.float64(C)
     wrong = "the values differ from W + C X^T (P - Y) on top and C sum_n (p_n - y_n) as the last row"
-    return Case(label, (W, b, X, y, C), _l2_expected(W, b, X, y, C), _ORDINARY, wrong, ("W", "b", "X", "y", "C"))
+    return Case(label, (W, b, X, y, C), _l2_expected(W, b, X, y, C), nonfinite_hint, wrong, ("W", "b", "X", "y", "C"))
 
 
 def _l2_cases():
@@ -84,17 +90,15 @@ def _l2_cases():
         _l2_case("a small problem", 1, m=6, d=4, k=4, C=0.7),
         _l2_case("another problem", 2, m=9, d=5, k=3, C=2.5),
         # Scores of several hundred: a probability computed without the shift overflows.
-        _l2_case("large weights (scores of several hundred)", 3, m=5, d=4, k=3, C=0.3, scale=200.0),
+        _l2_case("large weights (scores of several hundred)", 3, m=5, d=4, k=3, C=0.3, scale=200.0,
+                 nonfinite_hint=_UNSTABLE_SOFTMAX),
     )
 
 
 def _l2_value_hint(case, got):
     W, b, X, y, C = case.args
     if not np.isfinite(got).all():
-        return (
-            "nan or inf for large scores: compute the probabilities with a stable softmax "
-            "(subtract each row's maximum, or use helpers.softmax)"
-        )
+        return case.nonfinite_hint
     mistakes = (
         (dict(mean=True), "you averaged over the examples: scikit-learn's objective sums the losses "
          "(C times the sum), so there is no division by m"),
@@ -227,7 +231,7 @@ def check_tempered_loss(fn: Callable | None) -> CheckResult:
 
 def _bias_case(label, seed, y, k, z=None, nonfinite_hint=_ORDINARY):
     y = np.asarray(y)
-    z = np.random.default_rng(seed).normal(size=(len(y), k)) if z is None else np.array(z, dtype=np.float64)
+    z = np.random.default_rng(seed).normal(size=(len(y), k)) if z is None else z
     expected = numerics.cross_entropy_grad(z, y).sum(axis=0)
     wrong = "the values differ from the mean over the examples of p_n - y_n (one entry per class)"
     return Case(label, (z, y), expected, nonfinite_hint, wrong, ("z", "y"))
@@ -241,7 +245,7 @@ def _bias_cases():
         # A middle class never appears: np.unique renumbers 3 as 2.
         _bias_case("class 2 never appears", 3, [0, 1, 3, 3, 0, 1, 4], 5),
         # Rows 1000 apart: one maximum for the whole batch turns the second row into 0/0.
-        _bias_case("two examples far apart (class 1 absent)", None, [2, 0], 3, z=FAR_APART_ROWS,
+        _bias_case("two examples far apart (class 1 absent)", None, [2, 0], 3, z=np.array(FAR_APART_ROWS),
                    nonfinite_hint=_FAR_APART),
     )
 
