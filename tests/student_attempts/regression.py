@@ -120,6 +120,16 @@ def l2_only_penalty(W, b, X, y, C):
     return np.vstack([W, np.zeros_like(b)])
 
 
+def l2_bias_row_without_c(W, b, X, y, C):
+    G = _probabilities_minus_targets(W, b, X, y)
+    return np.vstack([W + C * X.T @ G, G.sum(axis=0)])
+
+
+def l2_bias_row_mean(W, b, X, y, C):
+    G = _probabilities_minus_targets(W, b, X, y)
+    return np.vstack([W + C * X.T @ G, C * G.mean(axis=0)])
+
+
 # --------------------------------------------------------------------------- check_tempered_loss: correct
 
 
@@ -272,6 +282,12 @@ def bias_bincount_without_minlength(z, y):
     return helpers.softmax(z).mean(axis=0)[: y.max() + 1] - np.bincount(y) / len(y)
 
 
+def bias_max_without_keepdims(z, y):
+    e = np.exp(z - z.max(axis=1))
+    p = e / e.sum(axis=1, keepdims=True)
+    return (p - helpers.one_hot(y, z.shape[1])).mean(axis=0)
+
+
 def bias_flipped(z, y):
     return (helpers.one_hot(y, z.shape[1]) - helpers.softmax(z)).mean(axis=0)
 
@@ -326,6 +342,9 @@ ATTEMPTS = [
     wrong("l2: no shift", l2_unshifted, check_l2_gradient, "stable softmax",
           failed_case="large weights (scores of several hundred)"),
     wrong("l2: only the penalty", l2_only_penalty, check_l2_gradient, "only the penalty's gradient"),
+    wrong("l2: C missing from the bias row", l2_bias_row_without_c, check_l2_gradient,
+          "the weight rows are right but the last row"),
+    wrong("l2: bias row averaged", l2_bias_row_mean, check_l2_gradient, "the weight rows are right but the last row"),
     # check_tempered_loss
     correct("tempered: log_softmax", tempered_log_softmax, check_tempered_loss),
     correct("tempered: logsumexp", tempered_logsumexp, check_tempered_loss),
@@ -366,6 +385,8 @@ ATTEMPTS = [
           failed_case="class 2 never appears"),
     wrong("bias: bincount without minlength", bias_bincount_without_minlength, check_bias_gradient,
           "not from the labels", failed_case="the last class never appears"),
+    wrong("bias: max without keepdims", bias_max_without_keepdims, check_bias_gradient, "keepdims=True",
+          failed_case="every class present"),
     wrong("bias: y - p", bias_flipped, check_bias_gradient, "sign is flipped"),
     wrong("bias: summed", bias_summed, check_bias_gradient, "divide by m"),
     wrong("bias: no targets", bias_no_targets, check_bias_gradient, "one-hot targets are missing"),
