@@ -154,7 +154,7 @@ def check_l2_gradient(fn: Callable | None) -> CheckResult:
 
 
 def _tempered_case(label, z, y, t, nonfinite_hint=_ORDINARY):
-    z, y, t = np.asarray(z, dtype=np.float64), np.asarray(y), np.float64(t)
+    z, y, t = np.asarray(z), np.asarray(y), np.float64(t)  # every z below is written in floats
     expected = np.asarray(numerics.cross_entropy(z / t, y))
     wrong = "the value differs from the mean cross-entropy of softmax(z / t) against the labels"
     return Case(label, (z, y, t), expected, nonfinite_hint, wrong, ("z", "y", "t"))

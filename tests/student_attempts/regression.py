@@ -120,6 +120,12 @@ def l2_only_penalty(W, b, X, y, C):
     return np.vstack([W, np.zeros_like(b)])
 
 
+def l2_classes_by_features(W, b, X, y, C):
+    """The gradient laid out one row per class, as a PyTorch Linear layer stores its weights."""
+    G = _probabilities_minus_targets(W, b, X, y)
+    return np.hstack([W.T + C * G.T @ X, C * G.sum(axis=0)[:, None]])
+
+
 def l2_bias_row_without_c(W, b, X, y, C):
     G = _probabilities_minus_targets(W, b, X, y)
     return np.vstack([W + C * X.T @ G, G.sum(axis=0)])
@@ -194,6 +200,11 @@ def tempered_sum(z, y, t):
 def tempered_per_example(z, y, t):
     log_p = helpers.log_softmax(z / t)
     return -log_p[np.arange(len(y)), y]
+
+
+def tempered_not_reduced(z, y, t):
+    Y = helpers.one_hot(y, z.shape[1])
+    return -Y * helpers.log_softmax(z / t) / len(y)
 
 
 def tempered_loss_divided(z, y, t):
@@ -342,6 +353,7 @@ ATTEMPTS = [
     wrong("l2: no shift", l2_unshifted, check_l2_gradient, "stable softmax",
           failed_case="large weights (scores of several hundred)"),
     wrong("l2: only the penalty", l2_only_penalty, check_l2_gradient, "only the penalty's gradient"),
+    wrong("l2: one row per class", l2_classes_by_features, check_l2_gradient, "transposed"),
     wrong("l2: C missing from the bias row", l2_bias_row_without_c, check_l2_gradient,
           "the weight rows are right but the last row"),
     wrong("l2: bias row averaged", l2_bias_row_mean, check_l2_gradient, "the weight rows are right but the last row"),
@@ -360,6 +372,8 @@ ATTEMPTS = [
           "divided the probabilities by t"),
     wrong("tempered: sum", tempered_sum, check_tempered_loss, "summed over the examples"),
     wrong("tempered: per example", tempered_per_example, check_tempered_loss, "return their mean"),
+    wrong("tempered: one-hot times log-softmax, not summed", tempered_not_reduced, check_tempered_loss,
+          "return a single number"),
     wrong("tempered: loss / t", tempered_loss_divided, check_tempered_loss, "divided by t afterwards"),
     wrong("tempered: naive exp", tempered_naive_exp, check_tempered_loss, "inf", "log-softmax",
           failed_case="a small temperature, t = 0.01"),
