@@ -290,7 +290,7 @@ def test_a_probability_clipped_at_any_usual_floor_is_named_with_that_floor(floor
     assert f"the probability was clipped at {floor:g} before the log" in printed, printed
 
 
-@pytest.mark.parametrize("width", [1, 5])
+@pytest.mark.parametrize("width", [1, 2, 3, 5])
 def test_a_wrong_length_no_label_count_explains_gets_the_plain_shape_hint(width):
     """The class-count hint is only for the lengths that labels.max() + 1 or np.unique give; any other wrong length is
     told the shape to return."""
