@@ -55,6 +55,21 @@ def _data_gradient(W, b, X, y):
     return X.T @ G, G.sum(axis=0)
 
 
+def _with_hint(result, hint):
+    """``result`` with its hint replaced by ``hint``."""
+    lines = [line for line in result.messages if not line.startswith("  hint:")]
+    return replace(result, messages=(*lines, f"  hint: {hint}"))
+
+
+def _run_explained(spec, fn, explain):
+    """Run the check silently, let ``explain`` rewrite the result's hint, then print the feedback once."""
+    with contextlib.redirect_stdout(io.StringIO()):
+        result = run_check(spec, fn)
+    result = explain(result)
+    emit(result.messages)
+    return result
+
+
 # --------------------------------------------------------------------------- L2: scikit-learn's objective
 
 
@@ -126,6 +141,14 @@ def _l2_shape_hint(case, got_shape):
     return f"return np.vstack([dW, db]), shape (d + 1, k) = {case.expected.shape}"
 
 
+def _features_for_classes_explained(result):
+    """Shapes that agree while d = k stop agreeing on the first case with d != k: the axes of W are mixed up."""
+    if result.failed_case != "another problem" or "broadcast" not in result.feedback:
+        return result
+    return _with_hint(result, "the shapes agreed while W was square, so the axes of W are mixed up: W has shape "
+                              "(d, k), one row per feature and one column per class, so k = W.shape[1], not W.shape[0]")
+
+
 _L2 = Spec("check_l2_gradient", _l2_cases, _l2_value_hint, _l2_shape_hint)
 
 
@@ -138,7 +161,8 @@ def check_l2_gradient(fn: Callable | None) -> CheckResult:
     ``fn`` returns both gradients stacked, ``np.vstack([dW, db])``, shape ``(d + 1, k)``.
     ``W`` has shape ``(d, k)``, ``b`` ``(k,)``, ``X`` ``(m, d)`` and ``y`` holds integer labels.
     Cases: two small random problems and one with scores of several hundred.  The hint names
-    a mean instead of a sum, a penalised bias, ``2W``, a missing or misplaced ``C``, a sign error.
+    a mean instead of a sum, a penalised bias, ``2W``, a missing or misplaced ``C``, a sign error,
+    and the rows and columns of ``W`` mixed up.
 
     >>> def gradient(W, b, X, y, C):
     ...     G = C * (numerics.softmax(X @ W + b) - numerics.one_hot(y, W.shape[1]))
@@ -147,7 +171,7 @@ def check_l2_gradient(fn: Callable | None) -> CheckResult:
     ✓ check_l2_gradient: all 4 checks passed
     True
     """
-    return run_check(_L2, fn)
+    return _run_explained(_L2, fn, _features_for_classes_explained)
 
 
 # --------------------------------------------------------------------------- temperature
@@ -296,8 +320,7 @@ def _missing_class_explained(result):
     # which comes before the one where class 2 is absent.
     if result.failed_case != "the last class never appears" or "broadcast" not in result.feedback:
         return result
-    lines = [line for line in result.messages if not line.startswith("  hint:")]
-    return replace(result, messages=(*lines, f"  hint: p and your one-hot targets differ in width: {_K_FROM_LABELS}"))
+    return _with_hint(result, f"p and your one-hot targets differ in width: {_K_FROM_LABELS}")
 
 
 _BIAS = Spec("check_bias_gradient", _bias_cases, _bias_value_hint, _bias_shape_hint)
@@ -318,8 +341,4 @@ def check_bias_gradient(fn: Callable | None) -> CheckResult:
     ✓ check_bias_gradient: all 5 checks passed
     True
     """
-    with contextlib.redirect_stdout(io.StringIO()):
-        result = run_check(_BIAS, fn)
-    result = _missing_class_explained(result)
-    emit(result.messages)
-    return result
+    return _run_explained(_BIAS, fn, _missing_class_explained)

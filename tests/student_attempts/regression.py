@@ -126,6 +126,20 @@ def l2_classes_by_features(W, b, X, y, C):
     return np.hstack([W.T + C * G.T @ X, C * G.sum(axis=0)[:, None]])
 
 
+def l2_classes_from_rows_of_w(W, b, X, y, C):
+    k = W.shape[0]
+    G = helpers.softmax(X @ W + b) - helpers.one_hot(y, k)
+    return np.vstack([W + C * X.T @ G, C * G.sum(axis=0)])
+
+
+def l2_sum_without_keepdims(W, b, X, y, C):
+    Z = X @ W + b
+    e = np.exp(Z - Z.max(axis=1, keepdims=True))
+    P = e / e.sum(axis=1)
+    G = P - helpers.one_hot(y, W.shape[1])
+    return np.vstack([W + C * X.T @ G, C * G.sum(axis=0)])
+
+
 def l2_bias_row_without_c(W, b, X, y, C):
     G = _probabilities_minus_targets(W, b, X, y)
     return np.vstack([W + C * X.T @ G, G.sum(axis=0)])
@@ -354,6 +368,10 @@ ATTEMPTS = [
           failed_case="large weights (scores of several hundred)"),
     wrong("l2: only the penalty", l2_only_penalty, check_l2_gradient, "only the penalty's gradient"),
     wrong("l2: one row per class", l2_classes_by_features, check_l2_gradient, "transposed"),
+    wrong("l2: k = W.shape[0]", l2_classes_from_rows_of_w, check_l2_gradient, "k = W.shape[1], not W.shape[0]",
+          failed_case="another problem"),
+    wrong("l2: sum without keepdims", l2_sum_without_keepdims, check_l2_gradient, "keepdims=True",
+          failed_case="a small problem"),
     wrong("l2: C missing from the bias row", l2_bias_row_without_c, check_l2_gradient,
           "the weight rows are right but the last row"),
     wrong("l2: bias row averaged", l2_bias_row_mean, check_l2_gradient, "the weight rows are right but the last row"),
