@@ -1,13 +1,17 @@
 """Chapter 6 self-checks: their references are right (checked independently), and the verdicts and hints on the
 mistakes they claim to name.  The student-attempt corpus (tests/student_attempts/accuracy.py) adds 42 attempts."""
 
+import contextlib
+import io
 import math
+import struct
 from fractions import Fraction
 
 import mpmath
 import numpy as np
 import pytest
 import scipy.special
+from snapshots import assert_snapshot
 
 from helpers.checks import accuracy as ca
 from helpers.checks import check_online_softmax, check_two_sum, check_ulp_distance
@@ -104,3 +108,110 @@ def test_hints_name_the_mistake(capsys):
     assert "s must be the rounded float64 sum fl(a + b), exactly" in capsys.readouterr().out
     check_online_softmax(lambda x, size: np.exp(x - x.max()))
     assert "right proportions but the outputs do not sum to 1" in capsys.readouterr().out
+
+
+# --------------------------------------------------------------------------- every case, as a student sees it
+
+
+def run(check, fn):
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        result = check(fn)
+    return result, out.getvalue()
+
+
+def _position(v):
+    """Independent of the checker's bit trick: struct's signed 64-bit view, negative floats counted down from 0."""
+    (bits,) = struct.unpack("<q", struct.pack("<d", v))
+    return bits if bits >= 0 else -(bits + 2**63)
+
+
+def scipy_free_ulps(a, b):
+    return abs(_position(a) - _position(b))
+
+
+def fraction_two_sum(a, b):
+    s = a + b
+    return s, float(Fraction(a) + Fraction(b) - Fraction(s))
+
+
+def scipy_online(x, size):
+    return scipy.special.softmax(x)
+
+
+def _fails_only(case, reference, spoil):
+    """An answer that is right on every case except ``case``, where it returns ``spoil(right answer)``."""
+
+    def answer(*args):
+        right = np.asarray(reference(*args), dtype=np.float64)
+        same = all(np.shape(a) == np.shape(b) and np.array_equal(a, b) and np.all(np.signbit(a) == np.signbit(b))
+                   for a, b in zip(args, case.args))
+        return spoil(right) if same else right
+
+    return answer
+
+
+def _wrong_for(check):
+    """A wrong value that no named mistake explains, so that the case's own fallback hint shows."""
+    return {
+        check_ulp_distance: lambda d: 2 * d + 1,
+        check_two_sum: lambda se: np.array([se[0], se[1] + 0.5]),  # s right, e wrong: e is never a near miss
+        check_online_softmax: lambda p: p[::-1],  # sums to 1, wrong order
+    }[check]
+
+
+def _nan(right):
+    return np.full_like(right, np.nan)
+
+
+def test_the_feedback_on_each_case_is_the_reviewed_one():
+    """For every case of the three checkers, what a student sees when only that case goes wrong: its label, its inputs
+    as printed, the expected values, and the case's own hints for a wrong value and for a nan.  Pins the cases
+    themselves (a changed input, label or hint shows here) and the hints that no corpus attempt reaches."""
+    blocks = []
+    for check, cases, reference in [(check_ulp_distance, ca._ulp_cases, scipy_free_ulps),
+                                    (check_two_sum, ca._two_sum_cases, fraction_two_sum),
+                                    (check_online_softmax, ca._online_cases, scipy_online)]:
+        for case in cases():
+            for name, spoil in (("wrong", _wrong_for(check)), ("nan", _nan)):
+                result, printed = run(check, _fails_only(case, reference, spoil))
+                assert result.failed_case == case.label, printed
+                blocks.append(f"## {check.__name__}, {case.label}, {name}\n{printed}")
+    assert_snapshot("checks/accuracy_cases", "\n".join(blocks))
+
+
+def test_the_cases_test_what_their_labels_say():
+    ulp = {case.label: case.args for case in ca._ulp_cases()}
+    assert scipy_free_ulps(*ulp["neighbours"]) == 1 and scipy_free_ulps(*ulp["five steps above 1"]) == 5
+    lo, hi = ulp["across the power of two at 1"]
+    assert lo < 1.0 < hi and scipy_free_ulps(lo, hi) == 3  # two steps below 1 (2**-53 each), one above (2**-52)
+    assert all(v < 0 for v in ulp["two negative numbers"])
+    assert math.copysign(1, ulp["-0.0 and 0.0"][0]) == -1 and scipy_free_ulps(*ulp["-0.0 and 0.0"]) == 0
+    assert ulp["the smallest subnormals"] == (-5e-324, 5e-324) and scipy_free_ulps(-5e-324, 5e-324) == 2
+    two = {case.label: case.args for case in ca._two_sum_cases()}
+    a, b = two["a tie rounded to even"]
+    assert a + b == a and fraction_two_sum(a, b)[1] == b  # 2**53 + 1 lies halfway, and rounds to the even 2**53
+    assert two["0.1 + 0.2, scaled by 2**60"] == (0.1 * 2.0**60, 0.2 * 2.0**60)
+    assert sum(two["a negative sum"]) < 0
+    online = {case.label: case.args for case in ca._online_cases()}
+    x, size = online["decreasing scores, one score per chunk"]
+    assert size == 1 and np.all(np.diff(x) < 0)
+    x, size = online["one chunk larger than x"]
+    assert size > len(x)
+
+
+# --------------------------------------------------------------------------- the diagnoses, case by case
+
+
+@pytest.mark.parametrize("case", [c for c in ca._two_sum_cases() if c.expected[1] != 0], ids=lambda c: c.label)
+def test_an_error_with_the_wrong_sign_is_named_on_every_case(case):
+    """Including the case |a| < |b|, where the Fast2Sum hint must not take over every wrong error."""
+    s, e = case.expected
+    assert "the error has the wrong sign" in ca._two_sum_diagnose(case, np.array([s, -e]))
+
+
+@pytest.mark.parametrize("factor", [2.0, 0.5, 1e3])
+def test_outputs_proportional_to_softmax_are_told_to_divide_by_the_final_sum(factor):
+    for case in ca._online_cases():
+        hint = ca._online_diagnose(case, factor * case.expected)
+        assert "right proportions but the outputs do not sum to 1" in hint, (case.label, hint)

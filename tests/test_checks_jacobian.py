@@ -14,6 +14,7 @@ import pytest
 import scipy.special
 import sympy as sp
 from hypothesis import given
+from snapshots import assert_snapshot
 
 from helpers import numerics, symbolic
 from helpers.checks import check_softmax_jacobian, check_softmax_vjp
@@ -243,3 +244,228 @@ def test_each_vjp_mistake_is_named_whatever_the_scores(x, g):
         if jacobian_checks.close(answer, case.expected):
             continue  # this g happens to make the mistake harmless (e.g. g constant makes J^T g = 0)
         assert words in jacobian_checks._vjp_diagnose(case, answer)
+
+
+# --------------------------------------------------------------------------- every case, as a student sees it
+
+
+def _fails_only(case, reference, spoil):
+    """An answer that is right on every case except ``case``, where it returns ``spoil(right answer)``."""
+
+    def answer(*args):
+        right = np.asarray(reference(*args), dtype=np.float64)
+        same = all(np.shape(a) == np.shape(b) and np.array_equal(a, b) for a, b in zip(args, case.args))
+        return spoil(right) if same else right
+
+    return answer
+
+
+def _doubled(right):
+    """Symmetric, rows (or the product) summing to 0, and wrong: only the case's own fallback hint fits."""
+    return 2 * right
+
+
+def _nan(right):
+    return np.full_like(right, np.nan)
+
+
+def test_the_feedback_on_each_case_is_the_reviewed_one():
+    """For every case of both checkers, what a student sees when only that case goes wrong: its label, its inputs as
+    printed, the expected values, and the case's own hints for a wrong value and for a nan.  Pins the cases themselves
+    (a changed seed, label or input shows here) and the hints that no corpus attempt reaches."""
+    blocks = []
+    for check, cases, reference in [(check_softmax_jacobian, jacobian_checks._jacobian_cases, scipy_jacobian),
+                                    (check_softmax_vjp, jacobian_checks._vjp_cases, scipy_vjp)]:
+        for case in cases():
+            for spoil in (_doubled, _nan):
+                result, printed = run(check, _fails_only(case, reference, spoil))
+                assert result.failed_case == case.label, printed
+                blocks.append(f"## {check.__name__}, {case.label}, {spoil.__name__.strip('_')}\n{printed}")
+    assert_snapshot("checks/jacobian_cases", "\n".join(blocks))
+
+
+# --------------------------------------------------------------------------- each mistake named on every case
+
+
+def _jacobian_mistakes_by_scipy(x):
+    """What each named mistake returns, computed independently with scipy, and the words its hint must contain."""
+    s = _softmax(x)
+    n = x.shape[-1]
+    found = [
+        ("diagonal only", s[..., :, None] * (1 - s)[..., :, None] * np.eye(n)),
+        ("sign flipped", -_jac(s)),
+        ("diagonal term is missing", -s[..., :, None] * s[..., None, :]),
+        ("log-softmax", np.eye(n) - s[..., None, :]),
+        ("not shift-invariant", _jac(x)),
+    ]
+    if x.ndim == 2:
+        found += [("wrong axis", _jac(scipy.special.softmax(x, axis=0))),
+                  ("one normalisation for the whole batch", _jac(scipy.special.softmax(x, axis=None)))]
+    return found
+
+
+def _vjp_mistakes_by_scipy(x, g):
+    s = _softmax(x)
+    dot = (s * g).sum(axis=-1, keepdims=True)
+    found = [
+        ("diagonal only", s * (1 - s) * g),
+        ("sign flipped", -s * (g - dot)),
+        ("<s, g> term is missing", s * g),
+        ("factor s is missing", g - dot),
+        ("swapped roles", g * (s - dot)),
+        ("a sum, not a mean", s * (g - (s * g).mean(axis=-1, keepdims=True))),
+        ("not shift-invariant", x * (g - (x * g).sum(axis=-1, keepdims=True))),
+    ]
+    if x.ndim == 2:
+        s0, total = scipy.special.softmax(x, axis=0), scipy.special.softmax(x, axis=None)
+        found += [("one number per row", s * (g - (s * g).sum())),
+                  ("wrong axis", s0 * (g - (s0 * g).sum(axis=-1, keepdims=True))),
+                  ("one normalisation for the whole batch", total * (g - (total * g).sum(axis=-1, keepdims=True)))]
+    return found
+
+
+def _named(case, mistakes, diagnose):
+    """(words, hint) for each mistake that is wrong on this case and differs from every mistake listed before it."""
+    seen = []
+    for words, answer in mistakes:
+        if np.all(np.isfinite(answer)) and not jacobian_checks.close(answer, case.expected) and not any(
+                jacobian_checks.close(answer, earlier) for earlier in seen):
+            yield words, diagnose(case, answer)
+        seen.append(answer)
+
+
+@pytest.mark.parametrize("case", jacobian_checks._jacobian_cases(), ids=lambda c: c.label)
+def test_each_jacobian_mistake_is_named_on_every_case(case):
+    """Large scores, rows 1000 apart and batches included: the mistakes are recognised wherever a student makes them,
+    not only on the first case (which is where most attempts fail)."""
+    named = list(_named(case, _jacobian_mistakes_by_scipy(case.args[0]), jacobian_checks._jacobian_diagnose))
+    assert len(named) >= 4
+    for words, hint in named:
+        assert hint is not None and words in hint, (words, hint)
+
+
+@pytest.mark.parametrize("case", jacobian_checks._vjp_cases(), ids=lambda c: c.label)
+def test_each_vjp_mistake_is_named_on_every_case(case):
+    named = list(_named(case, _vjp_mistakes_by_scipy(*case.args), jacobian_checks._vjp_diagnose))
+    assert len(named) >= 6
+    for words, hint in named:
+        assert hint is not None and words in hint, (words, hint)
+
+
+# --------------------------------------------------------------------------- the fallback diagnoses
+
+
+def _asymmetric(jac):
+    """A hand-built J with one index wrong in its last matrix (J[..., -1, -2] = -s_-1 s_-1)."""
+    out = jac.copy()
+    out[..., -1, -2] = out[..., -1, -1] - 0.3
+    return out
+
+
+def test_an_asymmetric_answer_for_a_batch_is_told_to_check_its_indices():
+    """Symmetry is checked matrix by matrix (the last two axes), for a batch as for a single J."""
+    case = jacobian_checks._jacobian_cases()[2]
+    assert case.args[0].ndim == 2
+    hint = jacobian_checks._jacobian_diagnose(case, _asymmetric(case.expected))
+    assert "not symmetric" in hint
+
+
+# Symmetric wrong answers 2 J + D, D diagonal with these first two entries: the rows of 2 J + D sum to those of D.
+ROW_SUM_OFFSETS = [
+    ((0.5, 0.0), True),  # a row off by 0.5 is a real mistake
+    ((0.1, -0.1), True),  # each row on its own: the sums cancel over the whole matrix, yet two rows are wrong
+    ((5e-7, -5e-7), False),  # float32 rounding is no reason to blame the row sums
+]
+
+
+@pytest.mark.parametrize(("offsets", "blamed"), ROW_SUM_OFFSETS)
+def test_the_rows_of_a_jacobian_must_each_sum_to_0_up_to_float32_rounding(offsets, blamed):
+    for case in jacobian_checks._jacobian_cases()[:3]:  # a vector of 4, of 5, and a batch of 3 rows of 4
+        d = np.zeros(case.args[0].shape[-1])
+        d[:2] = offsets
+        hint = jacobian_checks._jacobian_diagnose(case, 2 * case.expected + np.diag(d))
+        assert ("rows of your matrix do not sum to 0" in (hint or "")) == blamed, (case.label, hint)
+
+
+@pytest.mark.parametrize(("offsets", "blamed"), ROW_SUM_OFFSETS)
+def test_a_vjp_must_sum_to_0_over_the_classes_row_by_row_up_to_float32_rounding(offsets, blamed):
+    vector, batch = jacobian_checks._vjp_cases()[0], jacobian_checks._vjp_cases()[2]
+    wrong = 2 * vector.expected
+    wrong[0] += offsets[0]
+    assert ("does not sum to 0" in (jacobian_checks._vjp_diagnose(vector, wrong) or "")) == blamed
+    wrong = 2 * batch.expected
+    wrong[:2, 0] += offsets  # rows 0 and 1 off, the whole batch (for the second offsets) not
+    assert ("does not sum to 0" in (jacobian_checks._vjp_diagnose(batch, wrong) or "")) == blamed
+
+
+# --------------------------------------------------------------------------- wrongly shaped answers
+
+JACOBIAN_SHAPES = [
+    (0, (4,), "one number per score"),
+    (0, (1, 4, 4), "wrong output shape: a Jacobian of softmax over the last axis has shape x.shape + (n,) = (4, 4)"),
+    (2, (4, 4, 3), "transposed batch axes: the batch axis comes first, shape (3, 4, 4)"),
+    (2, (12, 12), "np.outer flattens its inputs"),
+    (2, (4, 4), "one n x n matrix for a batch of 3 rows: return one Jacobian per row, shape (3, 4, 4)"),
+    (2, (3, 4), "one number per score"),
+    (2, (3, 4, 5), "wrong output shape: a Jacobian of softmax over the last axis has shape x.shape + (n,) = (3, 4, 4)"),
+]
+
+
+@pytest.mark.parametrize(("index", "shape", "words"), JACOBIAN_SHAPES)
+def test_each_wrong_jacobian_shape_gets_its_own_hint(index, shape, words):
+    case = jacobian_checks._jacobian_cases()[index]
+    assert words in jacobian_checks._jacobian_shape(case, shape)
+
+
+VJP_SHAPES = [
+    (0, (4, 4), "you returned a matrix"),
+    (0, (1, 4, 4), "wrong output shape: the product has the shape of x, (4,)"),
+    (0, (), "wrong output shape: the product has the shape of x, (4,)"),
+    (2, (4, 3), "transposed batch axes: return one row per example, shape (3, 4)"),
+    (2, (4, 4), "you returned a matrix"),
+    (2, (3, 4, 4), "you returned a matrix"),
+    (2, (3, 3, 4), "np.einsum('bi,bij->bj', g, J)"),
+    (2, (3,), "you returned one number per row"),
+    (2, (4,), "wrong output shape: the product has the shape of x, (3, 4)"),
+    (2, (12,), "wrong output shape: the product has the shape of x, (3, 4)"),
+]
+
+
+@pytest.mark.parametrize(("index", "shape", "words"), VJP_SHAPES)
+def test_each_wrong_vjp_shape_gets_its_own_hint(index, shape, words):
+    case = jacobian_checks._vjp_cases()[index]
+    assert words in jacobian_checks._vjp_shape(case, shape)
+
+
+# --------------------------------------------------------------------------- the advice's threshold
+
+
+def _vjp_allocating(share):
+    """A correct VJP that also allocates ``share`` of one n x n float64 matrix."""
+
+    def vjp(x, g):
+        n = np.shape(x)[-1]
+        scratch = np.ones(int(share * n * n))
+        return scipy_vjp(x, g) + 0 * scratch[0]
+
+    return vjp
+
+
+@pytest.mark.parametrize(("share", "advised"), [(0.3, False), (0.53, True)])
+def test_advice_starts_at_half_an_n_by_n_matrix(share, advised):
+    """The advice is for an answer whose memory is of the order of J (n^2 floats): 53% of J gets it, 30% does not."""
+    result, printed = run(check_softmax_vjp, _vjp_allocating(share))
+    assert result.passed
+    assert ("advice (not an error)" in printed) == advised, printed
+
+
+def test_the_advice_is_measured_even_if_numpy_is_set_to_raise_on_floating_point_errors():
+    """A reader may call np.seterr(all='raise'); a division by zero in their VJP must not hide the advice."""
+
+    def via_matrix_dividing_by_zero(x, g):
+        _ = np.ones(1) / np.zeros(1)
+        return np.einsum("...ij,...i->...j", scipy_jacobian(x), g)
+
+    with np.errstate(all="raise"):
+        result, printed = run(check_softmax_vjp, via_matrix_dividing_by_zero)
+    assert result.passed and "advice (not an error)" in printed, printed

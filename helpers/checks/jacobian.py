@@ -131,7 +131,7 @@ def _jacobian_diagnose(case, got):
             return hint
     if not np.isfinite(got).all():
         return case.nonfinite_hint
-    if not np.allclose(got, np.swapaxes(got, -1, -2), rtol=1e-5, atol=1e-8):
+    if not np.allclose(got, np.swapaxes(got, -1, -2)):
         return "your matrix is not symmetric, but J[i, j] = s_i (delta_ij - s_j) = J[j, i]: check the indices"
     if not np.allclose(got.sum(axis=-1), 0, atol=1e-6):
         return "the rows of your matrix do not sum to 0, but those of J do (softmax ignores a common shift)"
@@ -148,9 +148,14 @@ def _jacobian_shape(case, got_shape):
     if x.ndim == 2 and sorted(got_shape) == sorted(expected):
         return (f"transposed batch axes: the batch axis comes first, shape {expected}, so that J[b] is the "
                 "n x n Jacobian of row b (build it with s[..., :, None] and s[..., None, :])")
-    if x.ndim == 2 and got_shape in ((x.size, x.size), (n, n)):
+    # For a vector both shapes are the expected one, so only a batch gets here.
+    if got_shape == (x.size, x.size):
         return ("np.outer flattens its inputs and np.diag of a 2-D array extracts a diagonal: for a batch use "
                 "s[..., :, None] * s[..., None, :] and s[..., :, None] * np.eye(n)")
+    if got_shape == (n, n):
+        return (f"one n x n matrix for a batch of {x.shape[0]} rows: return one Jacobian per row, shape {expected} "
+                "(a loop that overwrites J keeps only the last row's; build them all with s[..., :, None] and "
+                "s[..., None, :])")
     return f"wrong output shape: a Jacobian of softmax over the last axis has shape x.shape + (n,) = {expected}"
 
 
@@ -228,6 +233,10 @@ def _vjp_mistakes(x, g):
         s0 = _softmax(x, axis=0)
         mistakes.append((s0 * (g - np.sum(s0 * g, axis=-1, keepdims=True)),
                          "softmax over the wrong axis: the classes are on the last axis, use axis=-1"))
+        total = _softmax(x.ravel()).reshape(x.shape)
+        mistakes.append((total * (g - np.sum(total * g, axis=-1, keepdims=True)),
+                         "one normalisation for the whole batch (scipy.special.softmax normalises over every axis "
+                         "unless given axis=-1): compute s row by row, np.sum(e, axis=-1, keepdims=True)"))
     return mistakes
 
 
@@ -303,7 +312,8 @@ def check_softmax_vjp(fn: Callable | None) -> CheckResult:
     is compared with :func:`helpers.numerics.softmax_vjp` (``np.allclose``, ``rtol=1e-5``, ``atol=1e-8``); the
     inputs must come back unchanged.  The feedback names the known mistakes: diagonal only, sign flipped, the
     ``<s, g>`` term or the factor ``s`` missing, ``<s, g>`` over the whole batch, transposed batch axes, the
-    scores used for the probabilities (not shift-invariant), a softmax without its shift.
+    scores used for the probabilities (not shift-invariant), a softmax without its shift, over the wrong axis or
+    normalised over the whole batch.
 
     An answer that builds the n x n Jacobian is correct and passes; the check measures its memory for
     n = 2000 and adds a line of advice, since the product needs only O(n).  Never raises.

@@ -200,6 +200,20 @@ def two_sum_printed(a, b):
     print(two_sum_knuth(a, b))
 
 
+def two_sum_a_virtual_from_b(a, b):
+    """a_virtual = s - b, where s - b_virtual belongs: a typo that the symmetry of the formula invites."""
+    s = a + b
+    b_virtual = s - a
+    a_virtual = s - b
+    return s, (a - a_virtual) + (b - b_virtual)
+
+
+def two_sum_with_a_check(a, b):
+    """Returns a third value, whether s + e gives back a + b, to show the identity holds."""
+    s, e = two_sum_knuth(a, b)
+    return s, e, float(s + e == a + b)
+
+
 # --------------------------------------------------------------------------- check_online_softmax: correct
 
 
@@ -359,6 +373,19 @@ def online_final_shift_by_last_chunk(x, chunk_size):
     return np.exp(x - last_max) / total
 
 
+def online_outputs_written_during_the_pass(x, chunk_size):
+    """Each chunk's outputs written as soon as it is read, with the max known then: earlier chunks are never
+    rescaled, only the final division by the total is shared."""
+    out, m, total = [], -np.inf, 0.0
+    for start in range(0, len(x), chunk_size):
+        chunk = x[start:start + chunk_size]
+        m_new = max(m, chunk.max())
+        total = total * np.exp(m - m_new) + np.exp(chunk - m_new).sum()
+        out.extend(np.exp(chunk - m_new))
+        m = m_new
+    return np.array(out) / total
+
+
 ATTEMPTS = [
     correct("ulp: int64 view", ulps_via_int_view, check_ulp_distance),
     correct("ulp: struct", ulps_via_struct, check_ulp_distance),
@@ -391,6 +418,9 @@ ATTEMPTS = [
     wrong("two_sum: error of a only", two_sum_error_of_a_only, check_two_sum, "expected"),
     wrong("two_sum: swapped outputs", two_sum_swapped_outputs, check_two_sum, "fl(a + b)"),
     wrong("two_sum: printed", two_sum_printed, check_two_sum, "return"),
+    wrong("two_sum: a_virtual from b", two_sum_a_virtual_from_b, check_two_sum, "a_virtual = s - b_virtual",
+          failed_case="a tie rounded to even"),
+    wrong("two_sum: a third value", two_sum_with_a_check, check_two_sum, "return a pair (s, e)"),
     correct("online: loop", online_loop, check_online_softmax),
     correct("online: math.exp lists", online_math_exp, check_online_softmax),
     correct("online: one score at a time", online_element_by_element, check_online_softmax),
@@ -408,4 +438,6 @@ ATTEMPTS = [
           "nan or inf", "overflows"),
     wrong("online: numerator shifted by the last chunk's max", online_final_shift_by_last_chunk,
           check_online_softmax, "sum to 1"),
+    wrong("online: outputs written during the pass", online_outputs_written_during_the_pass, check_online_softmax,
+          "total = total * exp(m - m_new)"),
 ]

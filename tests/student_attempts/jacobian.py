@@ -276,6 +276,58 @@ def vjp_raises(x, g):
     return s * (g - np.dot(s, g))  # np.dot of two (m, n) arrays does not line up
 
 
+# --------------------------------------------------------------------------- more attempts: rarer mistakes
+
+
+def exp_without_division(x):
+    """Forgot to normalise: the exponentials stand in for the probabilities."""
+    x = np.asarray(x, dtype=float)
+    e = np.exp(x - x.max(axis=-1, keepdims=True))
+    return e[..., :, None] * np.eye(e.shape[-1]) - e[..., :, None] * e[..., None, :]
+
+
+def softmax_over_columns(x):
+    """sum(axis=0), as for column vectors: right for one vector, wrong for a batch of rows."""
+    x = np.asarray(x, dtype=float)
+    e = np.exp(x - x.max(axis=0))
+    s = e / e.sum(axis=0)
+    return s[..., :, None] * np.eye(s.shape[-1]) - s[..., :, None] * s[..., None, :]
+
+
+def loop_keeps_last_row(x):
+    """A loop over the rows that overwrites J instead of collecting one matrix per row."""
+    x = np.asarray(x, dtype=float)
+    for row in np.atleast_2d(x):
+        s = _stable(row)
+        jac = np.diag(s) - np.outer(s, s)
+    return jac
+
+
+def vjp_log_softmax(x, g):
+    """The product for log-softmax, g - s <1, g>, taken for that of softmax."""
+    s = _stable(x)
+    return g - s * np.sum(g, axis=-1, keepdims=True)
+
+
+def vjp_sum_of_g(x, g):
+    """<1, g> where <s, g> belongs: the weights s are left out of the dot product."""
+    s = _stable(x)
+    return s * (g - np.sum(g, axis=-1, keepdims=True))
+
+
+def vjp_softmax_over_columns(x, g):
+    x = np.asarray(x, dtype=float)
+    e = np.exp(x - x.max(axis=0))
+    s = e / e.sum(axis=0)
+    return s * (g - np.sum(s * g, axis=-1, keepdims=True))
+
+
+def vjp_scipy_softmax_default_axis(x, g):
+    """scipy.special.softmax without axis= normalises over the whole array."""
+    s = scipy.special.softmax(x)
+    return s * (g - np.sum(s * g, axis=-1, keepdims=True))
+
+
 JAC, VJP = check_softmax_jacobian, check_softmax_vjp
 
 ATTEMPTS = [
@@ -301,6 +353,11 @@ ATTEMPTS = [
           "one normalisation for the whole batch"),
     wrong("jacobian: one index wrong", transposed_typo, JAC, "not symmetric", "check the indices"),
     wrong("jacobian: printed, not returned", no_return, JAC, "return", "missing"),
+    wrong("jacobian: exponentials not normalised", exp_without_division, JAC, "rows of your matrix do not sum to 0"),
+    wrong("jacobian: softmax over axis 0", softmax_over_columns, JAC, "wrong axis", "axis=-1",
+          failed_case="a batch of 3 rows"),
+    wrong("jacobian: a loop that keeps the last row's J", loop_keeps_last_row, JAC, "one Jacobian per row",
+          "(3, 4, 4)"),
     # check_softmax_vjp
     correct("vjp: direct", vjp_direct, VJP),
     correct("vjp: via the full matrix", vjp_via_full_matrix, VJP),
@@ -322,4 +379,9 @@ ATTEMPTS = [
     wrong("vjp: returns a matrix", vjp_returns_matrix, VJP, "returned a matrix"),
     wrong("vjp: transposed output", vjp_transposed_output, VJP, "transposed batch axes"),
     wrong("vjp: np.dot on a batch", vjp_raises, VJP, "raised ValueError"),
+    wrong("vjp: the log-softmax product", vjp_log_softmax, VJP, "the values differ from s * (g - <s, g>)"),
+    wrong("vjp: <1, g> for <s, g>", vjp_sum_of_g, VJP, "does not sum to 0"),
+    wrong("vjp: softmax over axis 0", vjp_softmax_over_columns, VJP, "wrong axis", failed_case="a batch of 3 rows"),
+    wrong("vjp: scipy softmax without axis", vjp_scipy_softmax_default_axis, VJP,
+          "one normalisation for the whole batch", "axis=-1", failed_case="a batch of 3 rows"),
 ]
