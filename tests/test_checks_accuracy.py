@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 import scipy.special
 from snapshots import assert_snapshot
+from student_attempts import accuracy as attempts
 
 from helpers.checks import accuracy as ca
 from helpers.checks import check_online_softmax, check_two_sum, check_ulp_distance
@@ -215,3 +216,31 @@ def test_outputs_proportional_to_softmax_are_told_to_divide_by_the_final_sum(fac
     for case in ca._online_cases():
         hint = ca._online_diagnose(case, factor * case.expected)
         assert "right proportions but the outputs do not sum to 1" in hint, (case.label, hint)
+
+
+def test_wrong_proportions_that_do_not_sum_to_1_are_not_called_right_proportions():
+    for case in ca._online_cases():
+        hint = ca._online_diagnose(case, 2 * case.expected[::-1])
+        assert "right proportions" not in (hint or ""), (case.label, hint)
+
+
+ONLINE_MISTAKES = [
+    (attempts.online_no_rescale, "the running sum was not rescaled"),
+    (attempts.online_inverted_rescale, "the rescaling factor is upside down"),
+    (attempts.online_outputs_written_during_the_pass, "the outputs were written chunk by chunk"),
+]
+
+
+@pytest.mark.parametrize("case", ca._online_cases(), ids=lambda c: c.label)
+def test_each_online_mistake_is_named_on_every_case_where_it_shows(case):
+    """The learners' own code for each mistake (from the corpus), on every case: named wherever it gives a wrong but
+    finite answer, not only on the first case, where the corpus attempts fail.  (Where the max never grows after the
+    first chunk, nothing needs rescaling, and each of them is right.)"""
+    x, size = case.args
+    for attempt, words in ONLINE_MISTAKES:
+        with np.errstate(all="ignore"):
+            got = np.asarray(attempt(x.copy(), size), dtype=np.float64)
+        grows = any(x[i:i + size].max() > x[:i].max() for i in range(size, len(x), size))
+        assert np.allclose(got, scipy.special.softmax(x), rtol=1e-5, atol=1e-8) != grows, case.label
+        if grows and np.all(np.isfinite(got)):
+            assert words in ca._online_diagnose(case, got)

@@ -196,6 +196,19 @@ def _inverted_rescale(x, size):
     return np.exp(x - m) / total
 
 
+def _written_during_the_pass(x, size):
+    """Each chunk's outputs written as it is read, with the running max of that moment, then all divided by the
+    final total."""
+    m, total, out = float(np.max(x[:size])), 0.0, []  # the first chunk's max, as in _inverted_rescale
+    for start in range(0, len(x), size):
+        chunk = x[start:start + size]
+        new = max(m, float(np.max(chunk)))
+        total = total * np.exp(m - new) + float(np.sum(np.exp(chunk - new)))
+        out.append(np.exp(chunk - new))
+        m = new
+    return np.concatenate(out) / total
+
+
 _ONLINE_FORMULA = (
     "for each chunk: m_new = max(m, max(chunk)); total = total * exp(m - m_new) + sum(exp(chunk - m_new)); "
     "m = m_new; at the end return exp(x - m) / total"
@@ -228,6 +241,10 @@ def _online_diagnose(case, got):
                 "max, so multiply the sum by exp(m_old - m_new) first. " + _ONLINE_FORMULA)
     if close(got, _inverted_rescale(x, size)):
         return "the rescaling factor is upside down: multiply the old sum by exp(m_old - m_new), which is <= 1"
+    if close(got, _written_during_the_pass(x, size)):
+        return ("the outputs were written chunk by chunk, each with the max known at that moment, so the earlier "
+                "ones were never rescaled: finish the pass first (the final m and total), then return "
+                "exp(x - m) / total for every score")
     if not np.isclose(got.sum(), 1.0) and close(got / got.sum(), case.expected):
         return "right proportions but the outputs do not sum to 1: divide by the final running sum"
     return None
@@ -241,7 +258,8 @@ def check_online_softmax(fn: Callable | None) -> CheckResult:
 
     Compared with :func:`helpers.numerics.softmax` on increasing scores (the max grows every chunk), random
     scores with a shorter last chunk, large scores, one score per chunk and one chunk larger than ``x``.  The hint
-    names a running sum that is not rescaled, or rescaled by the inverted factor.
+    names a running sum that is not rescaled or rescaled by the inverted factor, outputs written before the pass
+    ends, and outputs that do not sum to 1.
 
     >>> check_online_softmax(numerics.online_softmax).passed
     ✓ check_online_softmax: all 6 checks passed
