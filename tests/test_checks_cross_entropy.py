@@ -96,14 +96,46 @@ def test_each_museum_mistake_fails_where_expected_and_is_named(check, fn, case, 
         assert word in printed
 
 
-def test_clipping_is_named_with_the_cap_it_imposes():
+def _softmax_rows(logits):
+    return scipy.special.softmax(logits, axis=-1)
+
+
+@pytest.mark.parametrize(("floor", "name", "cap"), [(1e-8, "1e-8", "18.42"), (1e-7, "1e-7", "16.12"),
+                                                     (1e-3, "1e-3", "6.91"), (1e-12, "1e-12", "27.63")])
+@pytest.mark.parametrize("form", ["clip", "clip both ends", "plus eps"])
+def test_a_clipped_probability_is_told_its_own_floor_and_cap(floor, name, cap, form):
+    """The floor the student used (not another one) and the cap -log(floor) it puts on each loss, worked out by hand."""
     def clipped(logits, labels):
-        p = np.clip(helpers.softmax(logits), 1e-8, 1)
+        p = _softmax_rows(logits)
+        if form == "clip":
+            p = np.clip(p, floor, 1)
+        elif form == "clip both ends":  # Keras' epsilon clip: the upper end changes nothing here
+            p = np.clip(p, floor, 1 - floor)
+        else:
+            p = p + floor
+        return -np.log(p[np.arange(len(labels)), labels]).mean()
+
+    result, printed = run(check_cross_entropy, clipped)
+    if form == "plus eps" and floor > 1e-6:  # p + 1e-3 already changes ordinary losses by more than the tolerance
+        assert result.failed_case == "a square batch (3 examples, 3 classes)"
+        return
+    assert result.failed_case == "a confidently wrong example"
+    assert f"floored at {name} (np.clip(p, {name}, 1) or log(p + {name})) caps each loss at -log({name}) = {cap}," \
+        in printed
+    assert printed.count("1e-") == 4  # no floor other than the student's own is named
+
+
+@pytest.mark.parametrize("floor", [3e-5, 0.5e-3, 2e-9])
+def test_a_floor_that_is_not_a_power_of_ten_is_spoken_of_without_inventing_one(floor):
+    def clipped(logits, labels):
+        p = np.clip(_softmax_rows(logits), floor, 1)
         return -np.log(p[np.arange(len(labels)), labels]).mean()
 
     result, printed = run(check_cross_entropy, clipped)
     assert result.failed_case == "a confidently wrong example"
-    assert "clipping" in printed and f"{-np.log(1e-8):.2f}" in printed
+    assert "clipping the probability (np.clip(p, eps, 1) or log(p + eps)) caps each loss at -log(eps), which " \
+        "hides the failure" in printed
+    assert "1e-" not in printed
 
 
 @pytest.mark.parametrize("check", [check_cross_entropy, check_cross_entropy_grad])

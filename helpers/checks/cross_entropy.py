@@ -21,8 +21,6 @@ from helpers.checks._core import Case, CheckResult, Spec, close, run_check
 
 __all__ = ["check_cross_entropy", "check_cross_entropy_grad"]
 
-# -log(1e-8): the largest loss a probability clipped at 1e-8 can give.
-_CLIP_CAP = float(-np.log(1e-8))
 _STABLE_LOSS = "compute log-softmax directly, log p = (z - max) - log(sum(exp(z - max))), and never take log(p)"
 _PER_ROW_MAX = "take the maximum per row, z.max(axis=-1, keepdims=True), not over the whole batch"
 _NO_SHIFT = "nan: exp overflowed; subtract each row's maximum before exponentiating"
@@ -95,12 +93,34 @@ def _loss_diagnose(case, got):
     if not np.isfinite(got).all():
         return case.nonfinite_hint
     if got < case.expected - 1:
-        return (
-            "your loss is far too small for a confidently wrong example: clipping the probability "
-            f"(np.clip(p, 1e-8, 1) caps each loss at {_CLIP_CAP:.2f}) hides the failure and biases the loss; "
-            + _STABLE_LOSS
-        )
+        return _capped_hint(logits, labels, float(got))
     return None
+
+
+def _loss_cap(losses, got):
+    """The cap c with mean(min(losses, c)) == got: the largest loss each example was allowed (got < mean(losses))."""
+    losses = np.sort(losses)
+    m = losses.size
+    for uncapped in range(m):
+        cap = (m * got - losses[:uncapped].sum()) / (m - uncapped)
+        if cap <= losses[uncapped]:
+            return cap
+    return None
+
+
+def _capped_hint(logits, labels, got):
+    """Hint for a loss far too small: name the clipping floor the answer implies, when it is a power of ten."""
+    losses = -_log_softmax(logits)[np.arange(len(labels)), labels]
+    cap = _loss_cap(losses, got)
+    exponent = round(cap / np.log(10)) if cap is not None and cap > 0 else None
+    if exponent and abs(cap - exponent * np.log(10)) < 1e-3 * cap:
+        floor = f"1e-{exponent}"
+        clipped = (f"a probability floored at {floor} (np.clip(p, {floor}, 1) or log(p + {floor})) caps each loss "
+                   f"at -log({floor}) = {exponent * np.log(10):.2f}")
+    else:
+        clipped = "clipping the probability (np.clip(p, eps, 1) or log(p + eps)) caps each loss at -log(eps)"
+    return (f"your loss is far too small for a confidently wrong example: {clipped}, which hides the failure and "
+            f"biases the loss; {_STABLE_LOSS}")
 
 
 def _loss_shape(case, got_shape):

@@ -256,9 +256,10 @@ ATTEMPTS = [
     # check_cross_entropy, wrong
     wrong("loss: log of softmax", loss_log_of_softmax, check_cross_entropy, "log(0)", "log-softmax",
           failed_case="a confidently wrong example"),
-    wrong("loss: clipped at 1e-8", loss_clipped, check_cross_entropy, "clipping", "18.42",
+    wrong("loss: clipped at 1e-8", loss_clipped, check_cross_entropy, "np.clip(p, 1e-8, 1)", "-log(1e-8) = 18.42",
           failed_case="a confidently wrong example"),
-    wrong("loss: clipped at 1e-7", loss_clipped_keras_epsilon, check_cross_entropy, "clipping", "biases the loss"),
+    wrong("loss: clipped at 1e-7", loss_clipped_keras_epsilon, check_cross_entropy, "np.clip(p, 1e-7, 1)",
+          "-log(1e-7) = 16.12", failed_case="a confidently wrong example"),
     wrong("loss: no shift", loss_no_shift, check_cross_entropy, "exp overflowed", "maximum",
           failed_case="large logits"),
     wrong("loss: max over the whole batch", loss_global_max, check_cross_entropy, "per row",
