@@ -191,3 +191,268 @@ def test_never_raises_and_never_shows_an_internal_error(answer):
     assert not result
     assert printed == result.feedback + "\n"
     assert "could not check" not in printed
+
+
+# --------------------------------------------------------------------------- the result object of every verdict
+
+
+def _fields(result):
+    return (result.name, result.passed, result.attempted, result.failed_case, result.checks_passed,
+            result.checks_total)
+
+
+@pytest.mark.parametrize(
+    ("answer", "reference", "fields"),
+    [
+        (1 / (1 + sp.exp(Z2 - Z1)), S1, ("check_expression (s1)", True, True, None, 1, 1)),  # simplify proves it
+        # simplify leaves a Float residue; the sample points decide
+        (sp.Float("0.5", 30) * (1 + sp.tanh((Z1 - Z2) / 2)), S1, ("check_expression (s1)", True, True, None, 1, 1)),
+        (sp.exp(Z1) / sp.exp(Z2), S1, ("check_expression (s1)", False, True, "sample point", 0, 1)),
+        ([S1], S1, ("check_expression (s1)", False, True, None, 0, 1)),  # refused before any comparison
+        (..., S1, ("check_expression (s1)", False, False, None, 0, 1)),
+        (S1, object(), ("check_expression (s1)", False, True, None, 0, 1)),  # a reference SymPy cannot read
+    ],
+    ids=["simplified", "sample points", "wrong", "refused", "not attempted", "internal error"],
+)
+def test_every_verdict_is_one_check_with_its_name_and_attempt_status(answer, reference, fields):
+    """One answer is one check: 1/1 on a pass, 0/1 otherwise; only a stub is not attempted."""
+    result, printed = run(answer, reference)
+    assert _fields(result) == fields
+    assert printed == result.feedback + "\n"
+
+
+def test_a_reference_sympy_cannot_read_is_reported_not_raised():
+    result, printed = run(S1, object())
+    assert printed == (
+        "✗ check_expression (s1): could not check this answer "
+        "(SympifyError: SympifyError: \"cannot sympify object of type <class 'object'>\")\n"
+    )
+
+
+def test_the_default_name_says_your_expression():
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        result = check_expression(S1, S1)
+    assert result.name == "check_expression (your expression)"
+    assert out.getvalue() == "✓ check_expression (your expression): equal to the reference\n"
+
+
+@pytest.mark.parametrize("stub", [..., None])
+def test_not_attempted_says_what_to_replace(stub):
+    assert run(stub)[1].splitlines() == [
+        "check_expression (s1): not attempted yet",
+        "  replace the ... with your answer and run this cell again",
+    ]
+
+
+# --------------------------------------------------------------------------- full feedback of the sample-point verdicts
+
+
+THREE = sp.symbols("z1 z2 z3", real=True)
+# d LSE / d z1 for three classes (chapter 2's exercise), differentiated by SymPy from the definition.
+DLSE = sp.diff(sp.log(sum(sp.exp(z) for z in THREE)), THREE[0])
+
+FULL_FEEDBACK = [
+    (
+        # No known transformation: the counterexample alone (no constant offset, though the first one is large).
+        sp.exp(Z1) / sp.exp(Z2),
+        S1,
+        ["not equal to the reference", "at z1 = 0.82, z2 = -1.38: yours is 9.02501, the reference is 0.90025"],
+    ),
+    (
+        # 1 - s_1 of three classes is no swap of two symbols: it is named as the complement.
+        (sp.exp(THREE[1]) + sp.exp(THREE[2])) / sum(sp.exp(z) for z in THREE),
+        DLSE,
+        [
+            "not equal to the reference",
+            "at z1 = 0.82, z2 = -1.38, z3 = -2.75: yours is 0.122005, the reference is 0.877995",
+            "hint: your answer is 1 minus the reference: is it the complement (the other class)?",
+        ],
+    ),
+    (
+        # For three classes a swap is only a swap: the two-class note about s_2 would be wrong.
+        sp.exp(THREE[1]) / sum(sp.exp(z) for z in THREE),
+        DLSE,
+        [
+            "not equal to the reference",
+            "at z1 = 0.82, z2 = -1.38, z3 = -2.75: yours is 0.0972846, the reference is 0.877995",
+            "hint: your answer is the reference with z1 and z2 swapped",
+        ],
+    ),
+    (
+        # sqrt(z1**2) is |z1|: equal at z1 = 0.82, the first point; the counterexample is the first point that differs.
+        sp.sqrt(sp.Symbol("z", real=True) ** 2),
+        sp.Symbol("z", real=True),
+        ["not equal to the reference", "at z = -1.38: yours is 1.38, the reference is -1.38"],
+    ),
+    (
+        # floor(0.82) = 0: undefined at the first point, defined at others (no hint may divide by its None).
+        S1 / sp.floor(Z1),
+        S1,
+        [
+            "not equal to the reference",
+            "at z1 = 0.82, z2 = -1.38: your answer is undefined (division by zero?), the reference is 0.90025",
+        ],
+    ),
+    (
+        # The reference is undefined at z1 = 0.82 (it divides by floor(z1) = 0).
+        S1,
+        S1 / sp.floor(Z1),
+        [
+            "not equal to the reference",
+            "at z1 = 0.82, z2 = -1.38: the reference is undefined, yours is 0.90025",
+        ],
+    ),
+    (
+        # A complex answer differs from a real reference in its imaginary part: both parts are shown.
+        S1 + sp.I,
+        S1,
+        [
+            "not equal to the reference",
+            "at z1 = 0.82, z2 = -1.38: yours is 0.90025 + 1*I, the reference is 0.90025",
+            "hint: your answer differs from the reference by the constant 0 + 1*I",
+        ],
+    ),
+    (
+        S1 * (1 - sp.I),
+        S1,
+        [
+            "not equal to the reference",
+            "at z1 = 0.82, z2 = -1.38: yours is 0.90025 - 0.90025*I, the reference is 0.90025",
+            "hint: your answer is 1 - 1*I times the reference: a constant factor is off",
+        ],
+    ),
+    (
+        # A factor and an offset are printed to 6 significant digits.
+        sp.E * S1,
+        S1,
+        [
+            "not equal to the reference",
+            "at z1 = 0.82, z2 = -1.38: yours is 2.44713, the reference is 0.90025",
+            "hint: your answer is 2.71828 times the reference: a constant factor is off",
+        ],
+    ),
+    (
+        S1 + sp.E,
+        S1,
+        [
+            "not equal to the reference",
+            "at z1 = 0.82, z2 = -1.38: yours is 3.61853, the reference is 0.90025",
+            "hint: your answer differs from the reference by the constant 2.71828",
+        ],
+    ),
+    (
+        # A factor within 1e-3 of 1 is a near miss (a rounded constant), not "a constant factor is off".
+        S1 * 1.0001,
+        S1,
+        [
+            "not equal to the reference",
+            "at z1 = 0.82, z2 = -1.38: yours is 0.90034, the reference is 0.90025",
+            "hint: very close but not equal (relative difference up to 0.0001 at the sample points; your answer "
+            "contains 1.0001): is a constant rounded, e.g. 2.718 for e? use sp.exp(...) and exact numbers such as "
+            "sp.Rational(1, 3)",
+        ],
+    ),
+    (
+        # Two mistakes at once (twice s_1, with e rounded to 2.71828): the ratio varies by about 1e-6, so it is
+        # no constant factor, and no single mistake is named.
+        2 / (1 + 2.71828 ** (Z2 - Z1)),
+        S1,
+        ["not equal to the reference", "at z1 = 0.82, z2 = -1.38: yours is 1.8005, the reference is 0.90025"],
+    ),
+    (
+        # The same with 1 added: not a constant offset either.
+        1 / (1 + 2.71828 ** (Z2 - Z1)) + 1,
+        S1,
+        ["not equal to the reference", "at z1 = 0.82, z2 = -1.38: yours is 1.90025, the reference is 0.90025"],
+    ),
+    (
+        # 0.01 added to s_1 with e rounded to 9 decimals: the offset varies by about 1e-10, above 1e-9 of 0.01.
+        1 / (1 + 2.718281828 ** (Z2 - Z1)) + sp.Rational(1, 100),
+        S1,
+        ["not equal to the reference", "at z1 = 0.82, z2 = -1.38: yours is 0.91025, the reference is 0.90025"],
+    ),
+    (
+        # Three rounded constants: the two shortest are named, the shortest first.
+        0.4999 / (0.5 + 0.5 * 2.718 ** (Z2 - Z1)),
+        S1,
+        [
+            "not equal to the reference",
+            "at z1 = 0.82, z2 = -1.38: yours is 0.900049, the reference is 0.90025",
+            "hint: very close but not equal (relative difference up to 0.0002 at the sample points; your answer "
+            "contains 0.5, 2.718): is a constant rounded, e.g. 2.718 for e? use sp.exp(...) and exact numbers such "
+            "as sp.Rational(1, 3)",
+        ],
+    ),
+    (
+        # e rounded as an exact fraction: no float to name.
+        1 / (1 + sp.Rational(2718, 1000) ** (Z2 - Z1)),
+        S1,
+        [
+            "not equal to the reference",
+            "at z1 = 0.82, z2 = -1.38: yours is 0.900229, the reference is 0.90025",
+            "hint: very close but not equal (relative difference up to 0.0002 at the sample points): is a constant "
+            "rounded, e.g. 2.718 for e? use sp.exp(...) and exact numbers such as sp.Rational(1, 3)",
+        ],
+    ),
+    (
+        # ReLU is 0 at the negative sample points: neither 1 / reference nor a ratio may divide by it.
+        2 * sp.Max(sp.Symbol("z", real=True), 0),
+        sp.Max(sp.Symbol("z", real=True), 0),
+        ["not equal to the reference", "at z = 0.82: yours is 1.64, the reference is 0.82"],
+    ),
+    (
+        # Own symbols, wrong answer: the note still comes after the counterexample.
+        sp.exp(sp.Symbol("z1")) / sp.exp(sp.Symbol("z2")),
+        S1,
+        [
+            "not equal to the reference",
+            "at z1 = 0.82, z2 = -1.38: yours is 9.02501, the reference is 0.90025",
+            "note: your symbols z1, z2 were made without real=True; they were matched to the reference's by name",
+        ],
+    ),
+]
+
+
+@pytest.mark.parametrize(("answer", "reference", "lines"), FULL_FEEDBACK)
+def test_the_whole_feedback_of_a_wrong_answer(answer, reference, lines):
+    result, printed = run(answer, reference)
+    assert not result and result.failed_case == "sample point"
+    assert printed.splitlines() == [HEAD + lines[0], *(f"  {line}" for line in lines[1:])]
+
+
+def test_the_sample_points_are_exactly_the_two_decimal_numbers_printed():
+    """The points carry 30 digits, so a point printed as 0.82 is 0.82 to 30 digits, not the double nearest it."""
+    from helpers.checks.expression import _points
+
+    symbols = sp.symbols("a b c")
+    points = _points(symbols)
+    assert [[float(p[s]) for s in symbols] for p in points[:2]] == [[0.82, -1.38, -2.75], [-2.9, 1.88, 2.48]]
+    for point in points:
+        for value in point.values():
+            assert abs(value - sp.Rational(round(float(value) * 100), 100)) < sp.Float("1e-29", 30)
+
+
+@pytest.mark.parametrize("kept", range(6))
+def test_symbols_are_matched_by_name_whatever_their_order(kept):
+    """The answer mixes one of the reference's own symbols with same-named symbols of its own for the others; every
+    one of them is matched, whichever comes first in the set SymPy keeps them in."""
+    ref_symbols = sp.symbols("x0:6", real=True)
+    reference = sum((i + 1) * s**2 for i, s in enumerate(ref_symbols))
+    mixed = [s if i == kept else sp.Symbol(s.name) for i, s in enumerate(ref_symbols)]
+    result, printed = run(sum((i + 1) * s**2 for i, s in enumerate(mixed)), reference)
+    assert result, printed
+    assert printed.splitlines()[1].startswith("  note: your symbols x")
+
+
+def test_when_simplify_fails_the_sample_points_decide(monkeypatch):
+    """simplify is only a shortcut: if it raises, a right answer still passes and a wrong one still fails."""
+
+    def broken(*args, **kwargs):
+        raise RecursionError("simplify gave up")
+
+    monkeypatch.setattr(sp, "simplify", broken)
+    assert run(1 / (1 + sp.exp(Z2 - Z1)))[0]
+    result, printed = run(sp.exp(Z1) / sp.exp(Z2))
+    assert not result
+    assert "yours is 9.02501, the reference is 0.90025" in printed

@@ -19,7 +19,7 @@ import itertools
 
 import numpy as np
 
-from helpers.checks._core import FAIL, PASS, CheckResult, describe_exception, emit, fmt
+from helpers.checks._core import FAIL, PASS, CheckResult, describe_exception, emit
 
 __all__ = ["check_expression"]
 
@@ -169,8 +169,16 @@ def _points(symbols):
     import sympy as sp
 
     # Two decimals, so the point printed in a counterexample is exactly the point used.
-    rows = np.round(np.random.default_rng(0).uniform(-3, 3, size=(N_POINTS, len(symbols))), 2)
+    rows = np.random.default_rng(0).uniform(-3, 3, size=(N_POINTS, len(symbols)))
     return [dict(zip(symbols, (sp.Float(f"{v:.2f}", 30) for v in row))) for row in rows]
+
+
+def _show(value, digits):
+    """A value at a sample point as a reader would write it: the real part, and ``+ b*I`` if it is complex."""
+    real = f"{value.real:.{digits}g}"
+    if value.imag == 0:
+        return real
+    return f"{real} {'-' if value.imag < 0 else '+'} {abs(value.imag):.{digits}g}*I"
 
 
 def _agrees(values_a, values_b, rtol=SAMPLE_RTOL, atol=SAMPLE_ATOL):
@@ -194,28 +202,30 @@ def _diagnose(answer, reference, points, yours, expected):
                     f"is the sign of {a} - {b} flipped?"
                 )
             return hint
+    if None in expected or None in yours:
+        return None  # undefined at a sample point: no transformation of the reference to compare with there
     if _agrees(yours, [-e for e in expected]):
         return "your answer is minus the reference: a sign is flipped"
     if _agrees(yours, [1 - e for e in expected]):
         return "your answer is 1 minus the reference: is it the complement (the other class)?"
-    if all(e not in (0, None) for e in expected) and _agrees(yours, [1 / e for e in expected]):
-        return "your answer is 1 / the reference: numerator and denominator are swapped"
-    if all(e not in (0, None) for e in expected) and all(y is not None for y in yours):
+    if 0 not in expected:
+        if _agrees(yours, [1 / e for e in expected]):
+            return "your answer is 1 / the reference: numerator and denominator are swapped"
         ratios = [y / e for y, e in zip(yours, expected)]
         if np.allclose(ratios, ratios[0], rtol=1e-9) and not np.isclose(ratios[0], 1, rtol=NEAR):
-            return f"your answer is {fmt(ratios[0].real, 6)} times the reference: a constant factor is off"
-        offsets = [y - e for y, e in zip(yours, expected)]
-        if np.allclose(offsets, offsets[0], rtol=1e-9, atol=1e-12) and abs(offsets[0]) > NEAR:
-            return f"your answer differs from the reference by the constant {fmt(offsets[0].real, 6)}"
-    if all(y is not None and e is not None for y, e in zip(yours, expected)):
-        worst = max(abs(y - e) / max(abs(e), 1e-300) for y, e in zip(yours, expected))
-        if worst < NEAR:
-            floats = sorted({f"{float(f):.12g}" for f in answer.atoms(sp.Float)}, key=len)[:2]
-            which = f"; your answer contains {', '.join(floats)}" if floats else ""
-            return (
-                f"very close but not equal (relative difference up to {worst:.1g} at the sample points{which}): "
-                "is a constant rounded, e.g. 2.718 for e? use sp.exp(...) and exact numbers such as sp.Rational(1, 3)"
-            )
+            return f"your answer is {_show(ratios[0], 6)} times the reference: a constant factor is off"
+    offsets = [y - e for y, e in zip(yours, expected)]
+    if np.allclose(offsets, offsets[0], rtol=1e-9, atol=1e-12) and abs(offsets[0]) > NEAR:
+        return f"your answer differs from the reference by the constant {_show(offsets[0], 6)}"
+    worst = max(abs(y - e) / max(abs(e), 1e-300) for y, e in zip(yours, expected))
+    if worst < NEAR:
+        # The shortest first (2.718 before 0.333333333333), ties in text order so the hint is reproducible.
+        floats = sorted({f"{float(f):.12g}" for f in answer.atoms(sp.Float)}, key=lambda f: (len(f), f))[:2]
+        which = f"; your answer contains {', '.join(floats)}" if floats else ""
+        return (
+            f"very close but not equal (relative difference up to {worst:.1g} at the sample points{which}): "
+            "is a constant rounded, e.g. 2.718 for e? use sp.exp(...) and exact numbers such as sp.Rational(1, 3)"
+        )
     return None
 
 
@@ -225,13 +235,13 @@ def _counterexample(points, yours, expected):
         if y is None or e is None or not np.isclose(y, e, rtol=SAMPLE_RTOL, atol=SAMPLE_ATOL):
             where = ", ".join(f"{k} = {float(v):g}" for k, v in point.items())
             if y is None:
-                return f"at {where}: your answer is undefined (division by zero?), the reference is {e.real:.6g}"
+                return f"at {where}: your answer is undefined (division by zero?), the reference is {_show(e, 6)}"
             if e is None:
-                return f"at {where}: the reference is undefined, yours is {y.real:.6g}"
+                return f"at {where}: the reference is undefined, yours is {_show(y, 6)}"
             digits = 6
-            while digits < 17 and f"{y.real:.{digits}g}" == f"{e.real:.{digits}g}":
+            while _show(y, digits) == _show(e, digits):  # ends by 17 digits, which tell any two doubles apart
                 digits += 1
-            return f"at {where}: yours is {y.real:.{digits}g}, the reference is {e.real:.{digits}g}"
+            return f"at {where}: yours is {_show(y, digits)}, the reference is {_show(e, digits)}"
     return None
 
 
@@ -315,7 +325,7 @@ def check_expression(expr, reference, name="your expression") -> CheckResult:
         raise
     except BaseException as exc:  # noqa: BLE001 -- a check must not stop the notebook
         line = f"{FAIL} check_expression ({name}): could not check this answer ({describe_exception(exc)})"
-        result = CheckResult(f"check_expression ({name})", False, True, (line,))
+        result = CheckResult(f"check_expression ({name})", False, True, (line,), None, 0, 1)
     try:
         emit(result.messages)
     except Exception:  # noqa: BLE001 -- a closed or broken stdout is no reason to raise

@@ -1,8 +1,10 @@
 """Chapter 1, exercise 1: attempts at s_1 = sigma(z1 - z2) for two classes, checked as the chapter checks them:
-``check_expression(my_s1, s1_reference, name="s_1 for two classes")``.
+``check_expression(my_s1, s1_reference, name="s_1 for two classes")``; and chapter 2's exercise, d LSE / d z1 for
+three classes: ``check_expression(my_derivative, lse_reference, name="d LSE / d z1")``.
 
-The reference is written out here with SymPy (independently of helpers.symbolic): exp(z1) / (exp(z1) + exp(z2))
-with real symbols, as the chapter's ``symbolic.logit_symbols(2)`` makes them.
+The references are written out here with SymPy (independently of helpers.symbolic): exp(z1) / (exp(z1) + exp(z2))
+with real symbols, as the chapter's ``symbolic.logit_symbols(2)`` makes them, and SymPy's derivative of
+log(exp(z1) + exp(z2) + exp(z3)).
 """
 
 from functools import partial
@@ -18,6 +20,10 @@ S1 = sp.exp(z1) / (sp.exp(z1) + sp.exp(z2))
 S2 = sp.exp(z2) / (sp.exp(z1) + sp.exp(z2))
 
 check_s1 = partial(check_expression, reference=S1, name="s_1 for two classes")
+
+z3 = sp.Symbol("z3", real=True)
+SUM3 = sp.exp(z1) + sp.exp(z2) + sp.exp(z3)
+check_dlse = partial(check_expression, reference=sp.diff(sp.log(SUM3), z1), name="d LSE / d z1")
 
 # The learner's own symbols, made without real=True: matched by name.
 a1, a2 = sp.symbols("z1 z2")
@@ -70,4 +76,19 @@ ATTEMPTS = [
     wrong("a list with the answer", [S1], check_s1, "a list", "one expression"),
     wrong("a NumPy array of the answer", np.array([S1], dtype=object), check_s1, "a NumPy array", "sp.exp"),
     wrong("off by one part in a billion", S1 * 1.000000001, check_s1, "very close but not equal", "1.000000001"),
+    # chapter 2: d LSE / d z1 for three classes
+    correct("softmax entry of three", sp.exp(z1) / SUM3, check_dlse),
+    correct("divided through by exp(z1), three classes", 1 / (1 + sp.exp(z2 - z1) + sp.exp(z3 - z1)), check_dlse),
+    correct(
+        "LSE differentiated with own symbols",
+        sp.diff(sp.log(sp.exp(a1) + sp.exp(a2) + sp.exp(sp.Symbol("z3"))), a1),
+        check_dlse,
+    ),
+    wrong(
+        "the other classes' share", (sp.exp(z2) + sp.exp(z3)) / SUM3, check_dlse, "1 minus the reference", "complement"
+    ),
+    wrong("z2 for z1 in the numerator", sp.exp(z2) / SUM3, check_dlse, "z1 and z2 swapped"),
+    wrong("only the numerator", sp.exp(z1), check_dlse, "at z1 = 0.82, z2 = -1.38, z3 = -2.75", "yours is 2.2705"),
+    wrong("chain rule without the inner derivative", 1 / SUM3, check_dlse, "yours is 0.386697"),
+    wrong("the two-class formula", 1 / (1 + sp.exp(z2 - z1)), check_dlse, "yours is 0.90025"),
 ]
