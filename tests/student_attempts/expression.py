@@ -84,6 +84,24 @@ ATTEMPTS = [
         sp.diff(sp.log(sp.exp(a1) + sp.exp(a2) + sp.exp(sp.Symbol("z3"))), a1),
         check_dlse,
     ),
+    correct("d LSE as a string", "exp(z1)/(exp(z1) + exp(z2) + exp(z3))", check_dlse),
+    correct("exp(z1 - LSE)", sp.exp(z1 - sp.log(SUM3)), check_dlse),
+    correct(
+        "the shifted LSE differentiated",
+        sp.diff(z1 + sp.log(sp.exp(z1 - z1) + sp.exp(z2 - z1) + sp.exp(z3 - z1)), z1),
+        check_dlse,
+    ),
+    correct("1 minus the other classes' share", 1 - (sp.exp(z2) + sp.exp(z3)) / SUM3, check_dlse),
+    wrong("the LSE itself", sp.log(SUM3), check_dlse, "not equal", "yours is 0.950115"),
+    wrong("minus the softmax entry", -sp.exp(z1) / SUM3, check_dlse, "minus the reference"),
+    wrong("the sum over exp(z1)", SUM3 / sp.exp(z1), check_dlse, "1 / the reference"),
+    wrong(
+        "2.718 for e, three classes",
+        2.718**z1 / (2.718**z1 + 2.718**z2 + 2.718**z3),
+        check_dlse,
+        "very close but not equal",
+        "2.718",
+    ),
     wrong(
         "the other classes' share", (sp.exp(z2) + sp.exp(z3)) / SUM3, check_dlse, "1 minus the reference", "complement"
     ),
