@@ -63,7 +63,6 @@ __all__ = [
     "emit",
     "fmt",
     "random_logits",
-    "rows_sum_to_one",
     "run_check",
 ]
 
@@ -196,7 +195,7 @@ def _call(fn, args):
     warnings are silenced because the check reports the nan itself, in one place.
     KeyboardInterrupt is let through so the reader can still stop a slow function.
     """
-    copies = tuple(_copy(a) for a in args)
+    copies = copy.deepcopy(args)  # arrays stay arrays, Python ints and floats stay what they are
     out = io.StringIO()
     try:
         with warnings.catch_warnings(), np.errstate(all="ignore"), contextlib.redirect_stdout(out):
@@ -205,14 +204,9 @@ def _call(fn, args):
     except KeyboardInterrupt:
         raise
     except BaseException as exc:  # noqa: BLE001 -- the reader's code may raise anything
-        return _Call(error=exc, printed=out.getvalue())
+        return _Call(error=exc)
     mutated = any(not _unchanged(c, a) for c, a in zip(copies, args))
     return _Call(value=value, mutated=mutated, printed=out.getvalue())
-
-
-def _copy(arg):
-    """A fresh copy of one argument: arrays stay arrays, Python ints and floats stay what they are."""
-    return arg.copy() if isinstance(arg, np.ndarray) else copy.deepcopy(arg)
 
 
 def _unchanged(after, before):
@@ -254,10 +248,9 @@ def _stub_body(fn):
     if getattr(fn, "__name__", None) == "<lambda>":
         return False
     try:
-        tree = ast.parse(textwrap.dedent(inspect.getsource(fn)))
+        node = ast.parse(textwrap.dedent(inspect.getsource(fn))).body[0]
     except Exception:  # noqa: BLE001 -- builtins, partials, callable objects, odd source: we cannot tell
         return None
-    node = tree.body[0] if tree.body else None
     if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
         return None
     params = {a.arg for a in node.args.posonlyargs + node.args.args + node.args.kwonlyargs}
@@ -278,21 +271,27 @@ def _is_stub(fn, call):
     return not call.printed.strip() if stub is None else stub
 
 
-def describe_exception(exc):
-    """``Type: message``, shortened; a broken ``__str__`` must not break the check."""
+def _message(exc):
+    """The exception's message on one line; a broken ``__str__`` must not break the check."""
     try:
         text = str(exc)
     except KeyboardInterrupt:
         raise
     except BaseException:  # noqa: BLE001 -- a learner-defined exception may break str()
         text = "<message could not be printed>"
-    text = " ".join(text.split())
+    return " ".join(text.split())
+
+
+def describe_exception(exc):
+    """``Type: message``, the message shortened to what a notebook line can show."""
+    text = _message(exc)
     if len(text) > _SHORT_TEXT:
         text = text[: _SHORT_TEXT - 3] + "..."
     name = type(exc).__name__
     return f"{name}: {text}" if text else name
 
 
+_COMPREHENSIONS = {"<listcomp>", "<setcomp>", "<dictcomp>", "<genexpr>"}
 _LIBRARY_DIRS = tuple(
     {str(Path(p).resolve()) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)}
     | {str(Path(__file__).resolve().parents[1])}  # helpers itself
@@ -306,17 +305,13 @@ def _reader_line(exc):
     fix is the last one they wrote.  N counts from the function's ``def`` line (line 1), in a file or a cell.
     """
     found = None
-    tb = exc.__traceback__.tb_next if exc.__traceback__ else None  # skip the frame of _call itself
+    tb = exc.__traceback__.tb_next  # skip the frame of _call itself
     while tb is not None:
         code = tb.tb_frame.f_code
         filename = code.co_filename
-        try:
-            resolved = str(Path(filename).resolve())
-        except (OSError, ValueError):
-            resolved = filename
-        if not filename.startswith("<frozen") and not resolved.startswith(_LIBRARY_DIRS):
+        if not filename.startswith("<frozen") and not str(Path(filename).resolve()).startswith(_LIBRARY_DIRS):
             # A comprehension runs in a frame of its own (<listcomp>): name the function around it.
-            inner = code.co_name.startswith("<") and code.co_name != "<lambda>" and found is not None
+            inner = code.co_name in _COMPREHENSIONS and found is not None
             name, first = (found[2], found[3]) if inner else (code.co_name, code.co_firstlineno)
             found = (filename, tb.tb_lineno, name, first)
         tb = tb.tb_next
@@ -354,10 +349,10 @@ def _as_real_array(value, printed=""):
     try:
         arr = np.asarray(value)
         if arr.dtype.kind == "O":  # e.g. a list of Fractions or SymPy floats
-            arr = arr.astype(np.float64)
+            arr = arr.astype(float)
     except Exception:  # noqa: BLE001 -- ragged lists, objects with a broken __array__, ...
         return None, f"could not turn the returned {type(value).__name__} into an array of numbers"
-    if arr.dtype.kind not in "iuf":
+    if arr.dtype.kind not in ("i", "u", "f"):
         is_array = isinstance(value, np.ndarray)
         what = f"an array of dtype {arr.dtype}" if is_array else f"a {type(value).__name__}"
         return None, f"your function returned {what}, not an array of real numbers"
@@ -371,15 +366,6 @@ def close(a, b):
     """Same shape and values within RTOL/ATOL; nan counts as a mismatch."""
     a, b = np.asarray(a), np.asarray(b)
     return a.shape == b.shape and bool(np.allclose(a, b, rtol=RTOL, atol=ATOL))
-
-
-def rows_sum_to_one(a):
-    """Does every row (last axis) of ``a`` sum to 1 within the tolerances?
-
-    >>> rows_sum_to_one([[0.25, 0.75], [0.5, 0.5]]), rows_sum_to_one([[0.25, 0.75], [0.5, 0.6]])
-    (True, False)
-    """
-    return bool(np.allclose(np.asarray(a).sum(axis=-1), 1.0, rtol=RTOL, atol=ATOL))
 
 
 def fmt(values, digits):
@@ -402,11 +388,8 @@ def digits_to_differ(got, expected, least=3):
 
 
 def _first_bad_row(got, expected):
-    """Index of the first row (last axis) of a 2-D output that does not match."""
-    for i, (g, e) in enumerate(zip(got, expected)):
-        if not close(g, e):
-            return i
-    return 0
+    """Index of the first row (last axis) of a 2-D output that does not match (there is one: the whole differs)."""
+    return next(i for i, (g, e) in enumerate(zip(got, expected)) if not close(g, e))
 
 
 def _value_details(got, expected):
@@ -428,7 +411,7 @@ def _value_details(got, expected):
 
 def _exception_hint(exc, case):
     """A hint for the exceptions that a common mistake raises, else a generic one."""
-    text = describe_exception(exc)
+    text = _message(exc)  # whole: a long name can push the telling words past what describe_exception shows
     if isinstance(exc, np.exceptions.AxisError):
         return "use axis=-1 (the last axis), so the same code works for a vector and a batch"
     if isinstance(exc, ValueError) and "broadcast" in text:
@@ -449,7 +432,7 @@ def _exception_hint(exc, case):
         return "a keyword argument is misspelt or not accepted there: check its name (keepdims, axis, dtype)"
     if isinstance(exc, TypeError) and "positional argument" in text:
         call = f"fn({', '.join(case.arg_names)})"
-        if "given" in text and "missing" not in text:
+        if "given" in text:  # "takes 1 positional argument but 2 were given", not "missing 1 required ..."
             return f"the check calls {call}: define your function with exactly these parameters"
         return f"the check calls {call}: give any other parameter a default, e.g. axis=-1"
     if isinstance(exc, NameError):
@@ -468,8 +451,8 @@ def _near_miss_hint(got, expected):
     if not (np.isfinite(got).all() and np.isfinite(expected).all()):
         return None
     diff = np.abs(got - expected)
-    scale = max(float(np.abs(expected).max(initial=0.0)), 1e-300)
-    if diff.max(initial=0.0) > 1e-2 * scale:
+    scale = max(float(np.abs(expected).max()), 1e-300)  # never empty: two empty arrays are close
+    if diff.max() > 1e-2 * scale:
         return None
     worst = np.unravel_index(np.argmax(diff - RTOL * np.abs(expected)), diff.shape)
     g, e = got[worst], expected[worst]
@@ -480,20 +463,20 @@ def _near_miss_hint(got, expected):
         f"close, but not within the tolerance (rtol={RTOL:g}, atol={ATOL:g}): the largest difference is "
         f"{float(diff[worst]):.2g} ({where}expected {fmt(e, digits)}, got {fmt(g, digits)})"
     )
-    half = got.astype(np.float16).astype(np.float64)
+    half = got.astype(np.float16).astype(float)
     if np.array_equal(got, half) and not np.array_equal(expected, expected.astype(np.float16)):
         return head + "; your values are half-precision (float16) numbers: compute in float64 (float32 is fine too)"
     for decimals in range(1, 7):
         if np.array_equal(got, np.round(got, decimals)):
             return head + f"; your values are rounded to {decimals} decimals: return them unrounded"
-    low = float(got.min()) if got.size else 0.0
+    low = float(got.min())
     below = expected < low
     if low > 0 and below.any() and expected[below].max() < low / 2 and np.allclose(got[below], low, rtol=1e-12):
         return head + f"; values below {low:g} were raised to {low:g} (clipped): return the exact values"
     return head + "; is a constant rounded (2.718 for e) or part of the work done in low precision?"
 
 
-def _check_call(fn, call, case, spec):
+def _check_call(call, case, spec):
     """Return a _Failure for a wrong answer, None for a right one."""
     if call.error is not None:
         details = [f"your function raised {describe_exception(call.error)}"]
@@ -513,9 +496,9 @@ def _check_call(fn, call, case, spec):
         )
     if close(got, expected):
         return None
-    got = got.astype(np.float64)
+    got = got.astype(float)
     hint = spec.diagnose_values(case, got) if spec.diagnose_values else None
-    hint = hint or _near_miss_hint(got, expected.astype(np.float64)) or case.wrong_hint
+    hint = hint or _near_miss_hint(got, expected.astype(float)) or case.wrong_hint
     return _Failure(_value_details(got, expected), hint)
 
 
@@ -565,17 +548,18 @@ def _evaluate(spec, fn):
             f"pass `{task}`, not `{task}({args})` (got {type(fn).__name__})"
         )
         return CheckResult(name, False, True, (message,), None, 0, total)
-    mutated_case = None
+    mutated = []  # the cases whose input the function changed
     for i, case in enumerate(cases):
         call = _call(fn, case.args)
         if i == 0 and _is_stub(fn, call):
             return CheckResult(name, False, False, _not_attempted(name), None, 0, total)
-        failure = _check_call(fn, call, case, spec)
+        failure = _check_call(call, case, spec)
         if failure:
             return _failure_result(name, case, failure, i, total)
-        mutated_case = mutated_case or (case if call.mutated else None)
-    if mutated_case:
-        return _failure_result(name, mutated_case, _mutation_failure(), len(cases), total)
+        if call.mutated:
+            mutated.append(case)
+    if mutated:
+        return _failure_result(name, mutated[0], _mutation_failure(), len(cases), total)
     return CheckResult(name, True, True, (f"{PASS} {name}: all {total} checks passed",), None, total, total)
 
 
