@@ -6,7 +6,9 @@ the wider corpus of attempts is in tests/student_attempts/expression.py.
 
 import contextlib
 import io
+from functools import partial
 
+import numpy as np
 import pytest
 import sympy as sp
 from hypothesis import given, settings
@@ -456,3 +458,69 @@ def test_when_simplify_fails_the_sample_points_decide(monkeypatch):
     result, printed = run(sp.exp(Z1) / sp.exp(Z2))
     assert not result
     assert "yours is 9.02501, the reference is 0.90025" in printed
+
+
+# --------------------------------------------------------------------------- answers that are refused, in full
+
+
+def my_s1(z1, z2):
+    return 1 / (1 + sp.exp(z2 - z1))
+
+
+LONG = "1 +* 2 + exp(z1 - z1) + exp(z2 - z2) + exp(z1 - z2) + z1 + z2 + z1*z2 + 0"
+
+
+@pytest.mark.parametrize(
+    ("answer", "line"),
+    [
+        (my_s1, "your answer is a function, not an expression: call it, e.g. my_s1(z1, z2)"),
+        (partial(my_s1, Z1), "your answer is a function, not an expression: call it, e.g. f(z1, z2)"),
+        (
+            np.array([S1]),
+            "your answer is a NumPy array: give one SymPy expression (use sp.exp, not np.exp, on symbols)",
+        ),
+        (sp.FiniteSet(S1), "your answer is a FiniteSet, not one expression"),
+        (b"1/(1 + exp(z2 - z1))", "could not read your answer (a bytes) as a formula (SympifyError: SympifyError: "
+                                  "b'1/(1 + exp(z2 - z1))')"),
+        ("z1 <= z2", "your answer is an equation: give the right-hand side only"),
+        ("z1 >= z2", "your answer is an equation: give the right-hand side only"),
+        ("z1 == z2", "your answer is False, not a formula: did you write == where you meant to give the formula?"),
+        ("z1 != z2", "your answer is True, not a formula: did you write == where you meant to give the formula?"),
+        (
+            "exp(z1) / (exp(z1) +* exp(z2))",  # balanced parentheses: the parser's own message
+            "could not read 'exp(z1) / (exp(z1) +* exp(z2))' as a formula (SyntaxError: invalid syntax (<string>, "
+            "line 1)): write it as in Python, e.g. '1/(1 + exp(z2 - z1))'",
+        ),
+        (
+            LONG,  # shortened to 60 characters
+            f"could not read {LONG[:57] + '...'!r} as a formula (SyntaxError: invalid syntax (<string>, line 1)): "
+            "write it as in Python, e.g. '1/(1 + exp(z2 - z1))'",
+        ),
+        (
+            LONG[:60],  # exactly 60 characters: shown whole
+            f"could not read {LONG[:60]!r} as a formula (SyntaxError: invalid syntax (<string>, line 1)): "
+            "write it as in Python, e.g. '1/(1 + exp(z2 - z1))'",
+        ),
+    ],
+    ids=lambda v: v if isinstance(v, str) and len(v) < 40 else None,
+)
+def test_an_answer_that_cannot_be_compared_is_refused_with_its_reason(answer, line):
+    result, printed = run(answer)
+    assert not result and result.attempted
+    assert printed == HEAD + line + "\n"
+
+
+def test_a_typed_E_is_eulers_number():
+    assert run("E^z1 / (E^z1 + E^z2)")[0]
+
+
+def test_an_answer_that_is_infinite_is_undefined_not_inf():
+    _, printed = run(S1 * sp.oo)
+    assert printed.splitlines()[1] == (
+        "  at z1 = 0.82, z2 = -1.38: your answer is undefined (division by zero?), the reference is 0.90025"
+    )
+
+
+def test_a_function_the_reference_itself_uses_is_not_called_unknown():
+    g = sp.Function("g")
+    assert run(2 * g(Z1) / 2, g(Z1))[0]

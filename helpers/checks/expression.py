@@ -16,6 +16,7 @@ True
 from __future__ import annotations
 
 import itertools
+import re
 
 import numpy as np
 
@@ -49,11 +50,10 @@ def _read_string(text, symbols):
     stripped = text.strip()
     if not stripped:
         raise _Refusal("your answer is an empty string: write the formula, e.g. '1/(1 + exp(z2 - z1))'")
-    if "=" in stripped.replace("==", "").replace("<=", "").replace(">=", "").replace("!=", ""):
+    if any("=" in part for part in re.split(r"[=<>!]=", stripped)):  # an = that is no comparison
         raise _Refusal(f"write only the right-hand side of your formula, without 'name =' (got {stripped!r})")
     local = {s.name: s for s in symbols}
-    local.setdefault("E", sp.E)
-    local.setdefault("e", sp.E)  # in a typed formula, e^(z2 - z1) means Euler's number
+    local.setdefault("e", sp.E)  # in a typed formula, e^(z2 - z1) means Euler's number (E already does)
     try:
         return parse_expr(stripped, local_dict=local, transformations=standard_transformations + (convert_xor,))
     except Exception as exc:  # noqa: BLE001 -- the tokenizer and parser raise many kinds
