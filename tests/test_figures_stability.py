@@ -10,6 +10,7 @@ import mpmath
 import numpy as np
 import pytest
 import scipy.special
+import snapshots
 
 from helpers import figures
 from helpers.figures import stability
@@ -111,3 +112,92 @@ def test_log_softmax_gap_alt_names_the_gaps_where_the_log_becomes_minus_inf():
     alt = stability.log_softmax_gap_alt()
     for dtype, gap in expected.items():
         assert f"from a gap of {gap} in {dtype}" in alt
+
+
+# --------------------------------------------------------------------------- reviewed snapshots of every picture
+
+def _extras(fig):
+    """What describe_figure leaves out and a reader still sees: title sizes, figure legends, text boxes, arrows."""
+    out = []
+    for number, ax in enumerate(fig.axes):
+        out.append(f"axes {number} title size {snapshots._num(ax.title.get_fontsize())}")
+        for t in ax.texts:
+            box = t.get_bbox_patch()
+            if box is not None:
+                out.append(f"  text {t.get_text()!r} box face {snapshots._colour(box.get_facecolor())} "
+                           f"edge {snapshots._colour(box.get_edgecolor())} "
+                           f"pad {snapshots._num(box.get_boxstyle().pad)}")
+            if hasattr(t, "xyann"):
+                out.append(f"  annotation {t.get_text()!r} xy {snapshots._nums(t.xy)} "
+                           f"offset {snapshots._nums(t.xyann)} textcoords {t.anncoords}")
+        for line in ax.get_lines():
+            if line.get_marker() not in (None, "None", ""):
+                out.append(f"  line {line.get_label()!r} markercolour {snapshots._colour(line.get_markeredgecolor())}")
+    for legend in fig.legends:
+        out.append(f"figure legend loc {legend._loc} frame {legend.get_frame_on()} ncols {legend._ncols} "
+                   f"outside {legend._outside_loc!r}")
+        for t, handle in zip(legend.get_texts(), legend.legend_handles):
+            out.append(f"  entry {t.get_text()!r} colour {snapshots._colour(handle.get_color())} "
+                       f"style {handle.get_linestyle()} width {snapshots._num(handle.get_linewidth())} "
+                       f"size {snapshots._num(t.get_fontsize())}")
+    return "\n".join(out) + "\n"
+
+
+def _snapshot(name, fig):
+    snapshots.assert_snapshot(f"figures/stability/{name}", snapshots.describe_figure(fig) + _extras(fig))
+
+
+FIGURES = {
+    "exp_limits": lambda: stability.exp_limits(),
+    "exp_limits_float32": lambda: stability.exp_limits(["float32"]),
+    # float16 overflows for the first score: inf / inf is nan, the others 0
+    "naive_and_shifted_float16_overflow": lambda: stability.naive_and_shifted([12.0, 10.0, 8.0], "float16"),
+    # every exponential vanishes in float64: 0 / 0 everywhere
+    "naive_and_shifted_float64_underflow": lambda: stability.naive_and_shifted(-745.5 + np.array([0.0, -2, -4]),
+                                                                               "float64"),
+    "naive_and_shifted_float32_fine": lambda: stability.naive_and_shifted([10.9, 8.9, 6.9], "float32"),
+    "shift_view_c3": lambda: stability.shift_view([3.0, 1.0, -2.0], 3.0),
+    "shift_view_c-4": lambda: stability.shift_view([3.0, 1.0, -2.0], -4.0),
+    "shift_view_ylim": lambda: stability.shift_view([3.0, 1.0], 0.5, ylim=(1e-2, 1e2)),
+    "log_softmax_gap": lambda: stability.log_softmax_gap(),
+    "log_softmax_gap_float16": lambda: stability.log_softmax_gap(("float16", "float32"), largest_gap=200.0),
+}
+
+
+@pytest.mark.filterwarnings("error")  # the chapter's cells must print no RuntimeWarning
+@pytest.mark.parametrize("name", FIGURES)
+def test_figure_matches_its_reviewed_snapshot(name):
+    _snapshot(name, FIGURES[name]())
+
+
+ALT_TEXTS = {
+    "exp_limits_alt()": lambda: stability.exp_limits_alt(),
+    "exp_limits_alt(['float32'])": lambda: stability.exp_limits_alt(["float32"]),
+    "naive_and_shifted_alt([12, 10, 8], float16)": lambda: stability.naive_and_shifted_alt([12.0, 10.0, 8.0],
+                                                                                           "float16"),
+    "naive_and_shifted_alt(-745.5 - [0, 2, 4], float64)":
+        lambda: stability.naive_and_shifted_alt(-745.5 + np.array([0.0, -2, -4]), "float64"),
+    "naive_and_shifted_alt([10.9, 8.9, 6.9], float32)": lambda: stability.naive_and_shifted_alt([10.9, 8.9, 6.9],
+                                                                                               "float32"),
+    "naive_and_shifted_text([12, 10, 8], float16)": lambda: stability.naive_and_shifted_text([12.0, 10.0, 8.0],
+                                                                                             "float16"),
+    "naive_and_shifted_text(-745.5 - [0, 2, 4], float64)":
+        lambda: stability.naive_and_shifted_text(-745.5 + np.array([0.0, -2, -4]), "float64"),
+    "naive_and_shifted_text(709.8 - [0, 2, 4], float64)":
+        lambda: stability.naive_and_shifted_text(709.8 + np.array([0.0, -2, -4]), "float64"),
+    "naive_and_shifted_text([10.9, 8.9, 6.9], float32)": lambda: stability.naive_and_shifted_text([10.9, 8.9, 6.9],
+                                                                                                 "float32"),
+    "shift_view_alt([3, 1, -2], 3)": lambda: stability.shift_view_alt([3.0, 1.0, -2.0], 3.0),
+    "shift_view_alt([3, 1, -2], -4)": lambda: stability.shift_view_alt([3.0, 1.0, -2.0], -4.0),
+    "shift_view_alt([3, 1, -2], 8)": lambda: stability.shift_view_alt([3.0, 1.0, -2.0], 8.0),
+    "shift_view_alt([1000, 0], -1)": lambda: stability.shift_view_alt([1000.0, 0.0], -1.0),
+    "log_softmax_gap_alt()": lambda: stability.log_softmax_gap_alt(),
+    "log_softmax_gap_alt(('float16', 'float32'), 200)": lambda: stability.log_softmax_gap_alt(("float16", "float32"),
+                                                                                             200.0),
+}
+
+
+@pytest.mark.filterwarnings("error")
+def test_alt_texts_and_slider_text_match_their_reviewed_snapshot():
+    text = "\n\n".join(f"{name}\n{make()}" for name, make in ALT_TEXTS.items())
+    snapshots.assert_snapshot("figures/stability/alt_texts", text)
