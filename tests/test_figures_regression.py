@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+import snapshots
 
 from helpers.figures import regression
 from helpers.figures._core import PALETTE
@@ -112,3 +113,111 @@ def test_confusion_matrix_alt_of_a_perfect_classifier_names_no_error():
     assert regression.confusion_matrix_alt(np.diag([3, 4])) == (
         "Confusion matrix of 7 examples: 7 on the diagonal (correct)"
     )
+
+
+# --------------------------------------------------------------------------- reviewed snapshots of every picture
+
+
+def _extras(fig):
+    """What describe_figure leaves out and a reader still sees: title sizes, the colour of missing pixels, where
+    each axes sits (the colour bar's length), the image's value range."""
+    fig.draw_without_rendering()
+    out = []
+    for number, ax in enumerate(fig.axes):
+        box = ax.get_position()
+        out.append(f"axes {number} title size {snapshots._num(ax.title.get_fontsize())} "
+                   f"position {box.x0:.3f} {box.y0:.3f} {box.width:.3f} {box.height:.3f}")
+        for image in ax.get_images():
+            cmap = image.get_cmap()
+            data = np.ma.filled(np.asarray(image.get_array(), dtype=float), np.nan)
+            out.append(f"  image cmap {cmap.name} bad {snapshots._colour(cmap.get_bad())} "
+                       f"vmin {image.norm.vmin} vmax {image.norm.vmax} "
+                       f"nan pixels {int(np.isnan(data).sum())} of {data.size}")
+    return "\n".join(out) + "\n"
+
+
+def _snapshot(name, fig):
+    snapshots.assert_snapshot(f"figures/regression/{name}", snapshots.describe_figure(fig) + _extras(fig))
+
+
+def _digits(n, side=8):
+    """n distinct images with ink from 0 to 16, like scikit-learn's digits, and a gradient so no two are alike."""
+    pixels = np.arange(side * side)
+    return np.array([(pixels * (i + 3)) % 17 for i in range(n)], dtype=float)
+
+
+def _weights(k):
+    pixels = np.arange(64)[:, None]
+    return np.sin(0.3 * pixels + np.arange(k)) * (1 + np.arange(k)) / 4
+
+
+FIGURES = {
+    "digit_gallery": lambda: regression.digit_gallery(_digits(10), np.arange(10)),
+    "digit_gallery_side4": lambda: regression.digit_gallery(_digits(2, side=4), ["a", "b"], side=4),
+    "training_curves": lambda: regression.training_curves(
+        np.arange(0, 301, 50), [2.302585, 0.9, 0.6, 0.45, 0.38, 0.34, 0.31],
+        [0.1, 0.8, 0.88, 0.92, 0.94, 0.95, 0.96], [0.09, 0.78, 0.85, 0.9, 0.92, 0.93, 0.94]),
+    "class_weights_ten": lambda: regression.class_weights(_weights(10), limit=3.0,
+                                                          title="weights after 30 gradient-descent steps"),
+    "class_weights_default_limit": lambda: regression.class_weights(_weights(3)),
+    "class_weights_zero": lambda: regression.class_weights(np.zeros((64, 2))),
+    "class_weights_side2": lambda: regression.class_weights(np.arange(12.0).reshape(4, 3) - 5, side=2),
+    "confusion_matrix": lambda: regression.confusion_matrix(np.array([[9, 0, 1], [2, 6, 0], [0, 3, 4]])),
+    "confusion_matrix_labels": lambda: regression.confusion_matrix([[4, 5], [0, 9]], labels=["cat", "dog"]),
+}
+
+
+@pytest.mark.filterwarnings("error")
+@pytest.mark.parametrize("name", FIGURES)
+def test_figure_matches_its_reviewed_snapshot(name):
+    _snapshot(name, FIGURES[name]())
+
+
+ALT_TEXTS = {
+    "digit_gallery_alt([4])": lambda: regression.digit_gallery_alt([4]),
+    "digit_gallery_alt([4, 2])": lambda: regression.digit_gallery_alt([4, 2]),
+    "digit_gallery_alt([4, 2, 0])": lambda: regression.digit_gallery_alt([4, 2, 0]),
+    "digit_gallery_alt([4, 2, 0, 7])": lambda: regression.digit_gallery_alt([4, 2, 0, 7]),
+    "digit_gallery_alt([4, 2, 0, 7, 9])": lambda: regression.digit_gallery_alt([4, 2, 0, 7, 9]),
+    "digit_gallery_alt([4, 2, 0, 7, 9, 1])": lambda: regression.digit_gallery_alt([4, 2, 0, 7, 9, 1]),
+    "digit_gallery_alt(np.arange(10))": lambda: regression.digit_gallery_alt(np.arange(10)),
+    "digit_gallery_alt(['a', 'b'], side=4)": lambda: regression.digit_gallery_alt(["a", "b"], side=4),
+    "training_curves_alt": lambda: regression.training_curves_alt(
+        np.arange(0, 301, 50), [2.302585, 0.9, 0.6, 0.45, 0.38, 0.34, 0.31],
+        [0.1, 0.8, 0.88, 0.92, 0.94, 0.95, 0.96], [0.09, 0.78, 0.85, 0.9, 0.92, 0.93, 0.94]),
+    "class_weights_alt(ten)": lambda: regression.class_weights_alt(_weights(10)),
+    "class_weights_alt(ten, step=30)": lambda: regression.class_weights_alt(_weights(10), step=30),
+    "class_weights_alt(side2, step=0)": lambda: regression.class_weights_alt(np.arange(12.0).reshape(4, 3) - 5,
+                                                                             side=2, step=0),
+    "confusion_matrix_alt(3 x 3)": lambda: regression.confusion_matrix_alt(np.array([[9, 0, 1], [2, 6, 0],
+                                                                                     [0, 3, 4]])),
+    "confusion_matrix_alt(labels, once)": lambda: regression.confusion_matrix_alt([[4, 1], [0, 9]],
+                                                                                  labels=["cat", "dog"]),
+    "confusion_matrix_alt(labels, five times)": lambda: regression.confusion_matrix_alt([[4, 5], [0, 9]],
+                                                                                        labels=["cat", "dog"]),
+    "confusion_matrix_alt(below the diagonal)": lambda: regression.confusion_matrix_alt([[4, 0], [2, 9]]),
+    "confusion_matrix_alt(perfect)": lambda: regression.confusion_matrix_alt(np.diag([3, 4, 5])),
+}
+
+
+@pytest.mark.filterwarnings("error")
+def test_alt_texts_match_their_reviewed_snapshot():
+    text = "\n\n".join(f"{name}\n{make()}" for name, make in ALT_TEXTS.items())
+    snapshots.assert_snapshot("figures/regression/alt_texts", text)
+
+
+@pytest.mark.parametrize(("call", "message"), [
+    (lambda: regression.digit_gallery(np.zeros((3, 64)), [0, 1]), "got 2 labels for 3 images"),
+    (lambda: regression.digit_gallery(np.zeros((3, 63)), [0, 1, 2]),
+     "expected one row of 64 pixels per image, got shape (3, 63)"),
+    (lambda: regression.digit_gallery(np.zeros(64), [0]), "expected one row of 64 pixels per image, got shape (64,)"),
+    (lambda: regression.class_weights(np.zeros((63, 2))),
+     "expected one row of 64 pixels per image, got shape (2, 63)"),
+    (lambda: regression.confusion_matrix(np.zeros((2, 3), dtype=int)),
+     "a confusion matrix is square, got shape (2, 3)"),
+    (lambda: regression.confusion_matrix(np.zeros(4, dtype=int)), "a confusion matrix is square, got shape (4,)"),
+])
+def test_errors_say_the_whole_problem(call, message):
+    with pytest.raises(ValueError) as error:
+        call()
+    assert str(error.value) == message
