@@ -1,6 +1,7 @@
 """Chapter 3's figures: what they draw matches the numbers (against NumPy's eigenvalues and SymPy), their alt text
 is computed from the same numbers, and the timing figure keeps run-to-run noise out of what nbval compares."""
 
+import base64
 import io
 import json
 import re
@@ -10,6 +11,7 @@ import numpy as np
 import pytest
 import sympy as sp
 from book_layout import ROOT
+from snapshots import assert_snapshot, describe_figure
 
 from helpers import figures, symbolic
 
@@ -126,3 +128,133 @@ def test_chapter_3_gives_the_website_the_same_alt_text_as_the_stored_output():
                 alt = cell["metadata"]["mystnb"]["image"]["alt"]
                 assert "".join(data["text/plain"]) == f"[figure] {alt}"
     assert found == 1
+
+
+def _seen(fig):
+    """describe_figure, plus what it leaves out and a reader still sees here: title sizes, the arrows of
+    annotations and the colour scale of the heatmap."""
+    from matplotlib.text import Annotation
+
+    out = [describe_figure(fig).rstrip("\n")]
+    for number, ax in enumerate(fig.axes):
+        out.append(f"axes {number}: title size {ax.title.get_fontsize():g} axis on {ax.axison}")
+        for t in ax.texts:
+            if isinstance(t, Annotation):
+                (x, y), (tx, ty) = t.xy, t.xyann
+                out.append(f"  annotation {t.get_text()!r} xy ({x:g}, {y:g}) text at ({tx:g}, {ty:g}) "
+                           f"({t.anncoords}) arrow {t.arrowprops}")
+    return "\n".join(out)
+
+
+@pytest.mark.parametrize("n", [2, 4])
+def test_dependency_diagram_snapshot(n):
+    assert_snapshot(f"figures/jacobian/dependency_diagram_{n}", _seen(figures.dependency_diagram(n)))
+
+
+def test_dependency_diagram_draws_four_by_default():
+    assert figures.dependency_diagram_alt() == figures.dependency_diagram_alt(4)
+    assert [ax.get_title() for ax in figures.dependency_diagram().axes] == [
+        "elementwise (sigmoid): 4 arrows", "softmax: 16 arrows"]
+
+
+@pytest.mark.parametrize("n, expected", [
+    (4, "Two diagrams of scores z1 to z4 and outputs s1 to s4: for an elementwise function each output has one "
+        "arrow, from its own score (4 arrows); for softmax every output has an arrow from every score (16 arrows)"),
+    (2, "Two diagrams of scores z1 to z2 and outputs s1 to s2: for an elementwise function each output has one "
+        "arrow, from its own score (2 arrows); for softmax every output has an arrow from every score (4 arrows)"),
+])
+def test_dependency_diagram_alt_in_full(n, expected):
+    assert figures.dependency_diagram_alt(n) == expected
+
+
+# The chapter's slider starts at z1 = 1; at z1 = 8 softmax saturates (one entry strong enough for white text); the
+# temperature 0.5 state shows the scaled bound and its label.
+@pytest.mark.parametrize("name, z, temperature", [
+    ("z1_1", [1.0, 1.0, 0.0, -1.0], 1.0),
+    ("z1_8", [8.0, 1.0, 0.0, -1.0], 1.0),
+    ("scores_at_t_0.5", SCORES, 0.5),
+])
+def test_jacobian_state_snapshot(name, z, temperature):
+    assert_snapshot(f"figures/jacobian/jacobian_state_{name}", _seen(figures.jacobian_state(z, temperature)))
+
+
+@pytest.mark.parametrize("z, temperature, expected", [
+    ([1.0, 1.0, 0.0, -1.0], 1.0,
+     "Heatmap of the 4 by 4 softmax Jacobian for logits (1, 1, 0, -1) and softmax (0.399, 0.399, 0.147, 0.0541): "
+     "largest entry 0.24 (on the diagonal), every row sums to 0; eigenvalues 0.399, 0.19, 0.0668 and 0, "
+     "trace 0.656"),
+    (SCORES, 0.5,
+     "Heatmap of the 4 by 4 softmax Jacobian at temperature T = 0.5 for logits (2, 1, 0, -1) and softmax "
+     "(0.865, 0.117, 0.0158, 0.00214): largest entry 0.234 (on the diagonal), every row sums to 0; "
+     "eigenvalues 0.424, 0.0463, 0.00561 and 0, trace 0.476"),
+])
+def test_jacobian_state_alt_in_full(z, temperature, expected):
+    assert figures.jacobian_state_alt(z, temperature) == expected
+
+
+def test_cost_figure_snapshot():
+    fig = figures.product_costs([10, 100, 1000], [1e-6, 1e-4, 1e-2], [1e-6, 2e-6, 2e-5], [800, 8e4, 8e6],
+                                [80, 800, 8e3])
+    assert_snapshot("figures/jacobian/product_costs", _seen(fig))
+
+
+def test_cost_figure_fits_the_slope_over_the_larger_half_of_the_sizes():
+    # Quadratic from 100 on, flat below: a fit over all sizes would not give 2.
+    ns = [10, 20, 100, 1000]
+    fig = figures.product_costs(ns, [1.0, 1.0, 1.0, 100.0], [1.0, 1.0, 1.0, 10.0], [1.0, 1.0, 1.0, 100.0],
+                                [1.0, 1.0, 1.0, 10.0])
+    legends = [text.get_text() for ax in fig.axes for text in ax.get_legend().get_texts()]
+    assert legends == ["build J, J.T @ g: slope 2.0", "s * (g - s @ g): slope 1.0"] * 2
+
+
+def test_cost_alt_text_in_full():
+    assert figures.product_costs_alt([10, 20, 2048]) == (
+        "Two log-log panels against the number of classes n, from 10 to 2048: time per product and peak memory, "
+        "for building J and then multiplying (circles) and for the direct product s * (g - s @ g) (squares). "
+        "At n = 2048 the matrix J alone is 8 n^2 = 33,554,432 bytes; the direct product's result 8 n = 16,384 bytes"
+    )
+
+
+def test_measure_costs_calls_each_product_on_the_seeded_inputs_enough_times():
+    seen = []
+
+    def product(z, g):
+        seen.append((z.copy(), g.copy()))
+        return z * g
+
+    ns = [10, 3000]
+    seconds, peaks = figures.measure_costs([product], ns, seed=7, repeats=2)
+    rng = np.random.default_rng(7)
+    expected = [rng.normal(size=(2, n)) for n in ns]
+    # 2000 // 10 = 200 calls per run, 2 runs, and one call for the peak memory; at n = 3000 one call per run.
+    assert len(seen) == 2 * 200 + 1 + 2 * 1 + 1
+    for (z, g), n in zip(seen, [10] * 401 + [3000] * 3):
+        k = ns.index(n)
+        assert np.array_equal(z, expected[k][0]) and np.array_equal(g, expected[k][1])
+    assert len(seconds) == len(peaks) == 2 and all(s > 0 for s in seconds)
+    assert peaks[1] >= 3 * 8 * 3000 > peaks[0]  # two copies and the result of z * g
+
+
+def test_measure_costs_defaults_to_seed_0_and_three_runs():
+    seen = []
+
+    def product(z, g):
+        seen.append(z.copy())
+        return z * g
+
+    figures.measure_costs([product], [2000])
+    assert len(seen) == 3 * 1 + 1
+    assert np.array_equal(seen[0], np.random.default_rng(0).normal(size=(2, 2000))[0])
+
+
+def test_show_varying_says_what_it_shows():
+    fig, _ = figures.new_figure()
+    output = figures.show_varying(fig, alt="Empty axes")
+    assert repr(output) == "[figure] Empty axes"
+    assert output.alt == "Empty axes"
+    bundle = output._repr_mimebundle_()
+    assert bundle["text/plain"] == "[figure] Empty axes"
+    assert output.png_bytes.startswith(b"\x89PNG") and base64.b64decode(bundle["image/png"]) == output.png_bytes
+    with pytest.raises(ValueError) as refused:
+        figures.PngOutput(fig, alt="")
+    assert str(refused.value) == "alt text is required: describe what the figure shows"
