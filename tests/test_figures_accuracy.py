@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 from matplotlib.figure import Figure
+from snapshots import assert_snapshot, describe_figure
 
 from helpers.figures import accuracy as fa
 from helpers.figures._core import PALETTE
@@ -64,3 +65,86 @@ def test_time_bars_show_the_times_and_passes_but_the_alt_only_the_passes():
     alt = fa.time_bars_alt(passes)
     assert alt.endswith("slow 5 reads and 3 writes; fast 1 read and 1 write")
     assert "ms" not in alt
+
+
+# The chapter's four methods over its eight magnitudes (errors of the kind it measures): the fourth line is drawn
+# with larger hollow markers so that it shows on top of the shifted formula it equals.
+CHAPTER_MAGNITUDES = [1, 3, 10, 30, 100, 300, 700, 1000]
+CHAPTER_ERRORS = {
+    "textbook formula": np.array([2.1, 2.6, 3.4, 4.0, 5.2, np.inf, np.inf, np.inf]),
+    "shifted formula": np.array([2.1, 2.9, 8.5, 28.97, 95.0, 250.0, 420.0, 498.96]),
+    "helpers.softmax": np.array([0.9, 1.1, 1.2, 1.4, 1.3, 1.5, 1.6, 1.2]),
+    "SciPy": np.array([2.1, 2.9, 8.5, 28.97, 95.0, 250.0, 420.0, 498.96]),
+}
+
+
+def _seen(fig):
+    """describe_figure, plus what it leaves out and a reader still sees here: tick label sizes, marker fill and bar
+    label anchors."""
+    out = [describe_figure(fig).rstrip("\n")]
+    for ax in fig.axes:
+        out.append(f"tick label sizes x {sorted({t.get_fontsize() for t in ax.get_xticklabels()})} "
+                   f"y {sorted({t.get_fontsize() for t in ax.get_yticklabels()})}")
+        for line in ax.lines:
+            out.append(f"line {line.get_label()!r} fill {line.get_fillstyle()}")
+        for t in ax.texts:
+            anchor = tuple(float(v) for v in getattr(t, "xy", t.get_position()))
+            out.append(f"text {t.get_text()!r} anchored at {anchor} offset {getattr(t, 'xyann', None)}")
+    return "\n".join(out)
+
+
+def test_error_curves_snapshot():
+    assert_snapshot("figures/accuracy/error_curves", _seen(fa.error_curves(CHAPTER_MAGNITUDES, CHAPTER_ERRORS)))
+
+
+def test_error_curves_cycle_markers_and_styles_past_five_methods():
+    errors = {f"m{k}": np.array([1.0 + k, 2.0 + k]) for k in range(6)}
+    (ax,) = fa.error_curves([1, 10], errors).axes
+    lines = [line for line in ax.get_lines() if line.get_label() in errors]
+    assert [line.get_marker() for line in lines] == ["o", "s", "^", "D", "v", "o"]
+    assert [line.get_linestyle() for line in lines] == ["-", "--", "-", ":", "-.", "-"]
+
+
+def test_error_curves_ceiling_is_the_next_decade_above_three_times_the_largest_finite_error():
+    for errors, ceiling in [({"a": np.array([1.0, 2.0])}, 100.0),  # at least 10 * 3 -> 100
+                            ({"a": np.array([1.0, 40.0])}, 1000.0),  # 120 -> 1000
+                            ({"a": np.array([np.inf, np.inf]), "b": np.array([2.0, 400.0])}, 10000.0),
+                            ({"a": np.array([np.inf, np.inf])}, 100.0)]:
+        (ax,) = fa.error_curves([1, 10], errors).axes
+        assert ax.get_ylim() == (0.2, ceiling * 4)
+        assert ax.get_lines()[0].get_ydata().max() <= ceiling
+
+
+@pytest.mark.parametrize("magnitude", [1, 100, 1000])
+def test_error_bars_snapshot(magnitude):
+    at = {name: e[CHAPTER_MAGNITUDES.index(magnitude)] for name, e in CHAPTER_ERRORS.items()}
+    assert_snapshot(f"figures/accuracy/error_bars_{magnitude}", _seen(fa.error_bars(magnitude, at)))
+
+
+def test_time_bars_snapshot():
+    seconds = {"textbook formula": 0.0312, "shifted formula (SciPy)": 0.0455, "helpers.softmax (blocked)": 0.0121}
+    passes = {"textbook formula": (3, 2), "shifted formula (SciPy)": (5, 3), "helpers.softmax (blocked)": (1, 1)}
+    assert_snapshot("figures/accuracy/time_bars", _seen(fa.time_bars(seconds, passes)))
+
+
+def test_alt_texts_in_full():
+    assert fa.error_curves_alt(CHAPTER_MAGNITUDES, CHAPTER_ERRORS) == (
+        "Log-log plot of the max error in ulp against logit magnitude from 1 to 1000: textbook formula from about 3 "
+        "ulp to overflow; shifted formula from about 3 ulp to about 300 ulp; helpers.softmax from about 1 ulp to "
+        "about 1 ulp; SciPy from about 3 ulp to about 300 ulp"
+    )
+    assert fa.error_curves_alt([0.5, 2.5], {"a": np.array([0.0, np.nan])}) == (
+        "Log-log plot of the max error in ulp against logit magnitude from 0.5 to 2.5: a from about 0 ulp to overflow"
+    )
+    assert fa.error_bars_alt(0.5, {"a": 0.0}) == "Bar chart of the max error at logit magnitude 0.5: a about 0 ulp"
+    assert fa.time_bars_alt({"a": (1, 2), "b": (2, 1)}) == (
+        "Horizontal bars of the median time of each version, labelled with its passes over memory: "
+        "a 1 read and 2 writes; b 2 reads and 1 write"
+    )
+
+
+@pytest.mark.parametrize("error, level", [(np.nan, np.nan), (-np.inf, -np.inf), (1.0, 1.0), (5.62, 3.0),
+                                          (5.63, 10.0), (0.999, 1.0), (1e-9, 1.0), (56.2, 30.0), (56.3, 100.0)])
+def test_coarse_edges(error, level):
+    np.testing.assert_equal(fa.coarse(error), level)
+    assert type(fa.coarse(error)) is float

@@ -21,10 +21,10 @@ def _ceiling(errors):
     return 10 ** np.ceil(np.log10(max(finite + [10.0]) * 3))
 
 
-def error_curves(magnitudes, errors, marker=None):
+def error_curves(magnitudes, errors):
     """Max error in ulp (log scale) against logit magnitude, one line per method; overflow drawn at the top.
 
-    ``errors`` maps a method's name to one error per magnitude; ``marker`` draws a vertical line there.
+    ``errors`` maps a method's name to one error per magnitude.
 
     >>> fig = error_curves([1, 10], {"a": np.array([1.0, 2.0]), "b": np.array([1.0, np.inf])})
     >>> fig.axes[0].get_xlabel(), fig.axes[0].get_ylabel()
@@ -40,8 +40,6 @@ def error_curves(magnitudes, errors, marker=None):
     ax.text(magnitudes[0], ceiling, f" {_OVERFLOW} (inf or nan)", va="bottom", fontsize=8)
     ax.axhline(0.5, color="black", linewidth=0.6, linestyle="--")
     ax.text(magnitudes[0], 0.5, " correctly rounded: 0.5 ulp", va="top", fontsize=8)
-    if marker is not None:
-        ax.axvline(marker, color="black", linewidth=1)
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_ylim(0.2, ceiling * 4)
