@@ -5,6 +5,7 @@ import base64
 import io
 import re
 
+import matplotlib
 import matplotlib.image
 import mpmath
 import numpy as np
@@ -161,6 +162,10 @@ FIGURES = {
     "shift_view_ylim": lambda: stability.shift_view([3.0, 1.0], 0.5, ylim=(1e-2, 1e2)),
     "log_softmax_gap": lambda: stability.log_softmax_gap(),
     "log_softmax_gap_float16": lambda: stability.log_softmax_gap(("float16", "float32"), largest_gap=200.0),
+    # one format: its own colours (orange, thick), and -inf from exactly half the range (label to the right)
+    "log_softmax_gap_float32_half": lambda: stability.log_softmax_gap(("float32",), largest_gap=208.0),
+    # -inf from 104, between a third and a half of the range: label to the left
+    "log_softmax_gap_float32_250": lambda: stability.log_softmax_gap(("float32",), largest_gap=250.0),
 }
 
 
@@ -179,6 +184,10 @@ ALT_TEXTS = {
         lambda: stability.naive_and_shifted_alt(-745.5 + np.array([0.0, -2, -4]), "float64"),
     "naive_and_shifted_alt([10.9, 8.9, 6.9], float32)": lambda: stability.naive_and_shifted_alt([10.9, 8.9, 6.9],
                                                                                                "float32"),
+    "naive_and_shifted_alt([10.9, 8.9, 6.9], float16)": lambda: stability.naive_and_shifted_alt([10.9, 8.9, 6.9],
+                                                                                               "float16"),
+    "naive_and_shifted_text([10.9, 8.9, 6.9], float16)": lambda: stability.naive_and_shifted_text([10.9, 8.9, 6.9],
+                                                                                                 "float16"),
     "naive_and_shifted_text([12, 10, 8], float16)": lambda: stability.naive_and_shifted_text([12.0, 10.0, 8.0],
                                                                                              "float16"),
     "naive_and_shifted_text(-745.5 - [0, 2, 4], float64)":
@@ -191,6 +200,9 @@ ALT_TEXTS = {
     "shift_view_alt([3, 1, -2], -4)": lambda: stability.shift_view_alt([3.0, 1.0, -2.0], -4.0),
     "shift_view_alt([3, 1, -2], 8)": lambda: stability.shift_view_alt([3.0, 1.0, -2.0], 8.0),
     "shift_view_alt([1000, 0], -1)": lambda: stability.shift_view_alt([1000.0, 0.0], -1.0),
+    # the shift is computed in float64 whatever the input's format (float16 would overflow at exp(12))
+    "shift_view_alt(float16 [12, 0], 0)": lambda: stability.shift_view_alt(np.array([12.0, 0.0], np.float16), 0.0),
+    "shift_view_alt([0, -800], 0)": lambda: stability.shift_view_alt([0.0, -800.0], 0.0),
     "log_softmax_gap_alt()": lambda: stability.log_softmax_gap_alt(),
     "log_softmax_gap_alt(('float16', 'float32'), 200)": lambda: stability.log_softmax_gap_alt(("float16", "float32"),
                                                                                              200.0),
@@ -201,3 +213,24 @@ ALT_TEXTS = {
 def test_alt_texts_and_slider_text_match_their_reviewed_snapshot():
     text = "\n\n".join(f"{name}\n{make()}" for name, make in ALT_TEXTS.items())
     snapshots.assert_snapshot("figures/stability/alt_texts", text)
+
+
+@pytest.mark.parametrize("name", ["naive_and_shifted_float64_underflow", "naive_and_shifted_float16_overflow",
+                                  "shift_view_c3", "log_softmax_gap"])
+def test_figures_survive_a_reader_who_made_every_floating_point_problem_an_error(name):
+    with np.errstate(all="raise"):
+        FIGURES[name]()
+        stability.shift_view_alt([0.0, -800.0], 0.0)  # exp(-800) underflows
+        stability.naive_and_shifted_text(-745.5 + np.array([0.0, -2, -4]), "float64")
+
+
+def test_explicit_sizes_hold_whatever_the_readers_matplotlib_defaults():
+    with matplotlib.rc_context({"font.size": 14, "lines.linewidth": 3.0, "figure.figsize": (9.0, 7.0)}):
+        limits = stability.exp_limits()
+        bars = stability.naive_and_shifted([12.0, 10.0, 8.0], "float16")
+        shift = stability.shift_view([3.0, 1.0, -2.0], 3.0)
+        gap = stability.log_softmax_gap()
+    assert [tuple(fig.get_size_inches()) for fig in (limits, bars, shift, gap)] == [
+        (6.4, 2.8), (6.4, 2.1), (6.4, 2.3), (6.4, 2.8)]
+    assert {line.get_linewidth() for ax in limits.axes for line in ax.get_lines()[:1]} == {1.5}
+    assert [ax.title.get_fontsize() for ax in bars.axes + shift.axes] == [10.0] * 4

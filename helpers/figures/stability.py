@@ -92,7 +92,8 @@ def _naive_and_shifted(x, dtype):
     from helpers.numerics import softmax
 
     x = np.asarray(x).astype(dtype)
-    with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
+    # No divide: a sum of non-negative terms is 0 only if every term is, and 0 / 0 is "invalid".
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
         e = np.exp(x)
         total = e.sum()
         naive = e / total
@@ -225,14 +226,13 @@ def shift_view_alt(x, c):
 # --------------------------------------------------------------------------- log(softmax) against log-softmax
 
 
-def _log_probabilities(gaps, dtype):
-    """log p of the lower score for x = [0, -gap]: via np.log(softmax(x)) and via log_softmax, in ``dtype``."""
-    from helpers.numerics import log_softmax, softmax
+def _log_of_softmax(gaps, dtype):
+    """log p of the lower score for x = [0, -gap], computed as ``np.log(softmax(x))`` in ``dtype``."""
+    from helpers.numerics import softmax
 
-    x = np.stack([np.zeros_like(gaps), -gaps], axis=-1).astype(dtype)
+    x = np.column_stack([np.zeros_like(gaps), -gaps]).astype(dtype)
     with np.errstate(divide="ignore"):
-        via_log = np.log(softmax(x))[:, 1]
-    return via_log.astype(np.float64), log_softmax(x)[:, 1].astype(np.float64)
+        return np.log(softmax(x))[:, 1]
 
 
 def log_softmax_gap(dtypes=("float32", "float64"), largest_gap=800.0):
@@ -249,7 +249,7 @@ def log_softmax_gap(dtypes=("float32", "float64"), largest_gap=800.0):
     ax.plot(gaps, -gaps, color="black", linewidth=2.5, alpha=0.35, label="log_softmax (any dtype)")
     # The narrower format ends first; it is drawn last and thicker, so the wider one does not hide it.
     for dtype, colour, width in reversed(list(zip(dtypes, (PALETTE[1], PALETTE[0]), (3.0, 1.5)))):
-        via_log, _ = _log_probabilities(gaps, dtype)
+        via_log = _log_of_softmax(gaps, dtype)
         finite = np.isfinite(via_log)
         ax.plot(gaps[finite], via_log[finite], color=colour, linewidth=width, label=f"np.log(softmax(x)), {dtype}")
         first = int(np.argmin(finite))
@@ -275,7 +275,7 @@ def log_softmax_gap_alt(dtypes=("float32", "float64"), largest_gap=800.0):
     gaps = np.linspace(0.0, largest_gap, 801)
     ends = []
     for dtype in dtypes:
-        via_log, _ = _log_probabilities(gaps, dtype)
+        via_log = _log_of_softmax(gaps, dtype)
         ends.append(f"from a gap of {gaps[int(np.argmin(np.isfinite(via_log)))]:g} in {dtype}")
     return (
         f"The log-probability of the lower of two scores against their gap, from 0 to {largest_gap:g}: "
