@@ -2,6 +2,8 @@
 bookkeeping, online softmax and attention.  Every reference is independent: mpmath at 160 bits, exact rational
 arithmetic, SciPy.  Nothing here is timed."""
 
+import time
+import warnings
 from fractions import Fraction
 
 import mpmath
@@ -71,6 +73,238 @@ def test_exact_log_softmax_and_logsumexp_keep_tiny_values_next_to_large_ones():
     assert hi[0, 0] == pytest.approx(-float(mpmath.exp(-100)), rel=1e-15)
     lse_hi, lse_lo = accuracy.exact_logsumexp(row)
     assert lse_hi[0] == 1000.0 and lse_lo[0] == pytest.approx(float(mpmath.exp(-100)), rel=1e-15)
+
+
+def _mp_softmax(row, dps=60):
+    """Softmax of one row in mpmath at ``dps`` digits, from the floats as given (independent of helpers.accuracy)."""
+    with mpmath.workdps(dps):
+        values = [mpmath.mpf(float(v)) for v in row]
+        top = max(values)
+        exps = [mpmath.exp(v - top) for v in values]
+        total = mpmath.fsum(exps)
+        return [e / total for e in exps]
+
+
+def _mp_ulp_errors(got, row):
+    """|got - exact| / ulp(exact) of each entry, worked out in mpmath (inf where got is inf or NaN)."""
+    out = []
+    with mpmath.workdps(60):
+        for g, e in zip(np.asarray(got, dtype=np.float64), _mp_softmax(row)):
+            out.append(float(abs(mpmath.mpf(float(g)) - e) / np.spacing(float(e))) if np.isfinite(g) else np.inf)
+    return out
+
+
+def test_two_sum_works_in_float64_whatever_the_input_dtype():
+    # A long double pair would hold 1 + 2**-60 exactly; TwoSum rounds both to float64 first, so the 2**-60 is the error.
+    tiny = 2.0**-60
+    for a, b in [(np.longdouble(1), np.longdouble(tiny)), (np.longdouble(1), tiny), (1.0, np.longdouble(tiny))]:
+        s, e = accuracy.two_sum(a, b)
+        assert (s, e) == (1.0, tiny) and s.dtype == e.dtype == np.float64
+    assert accuracy.two_sum(np.float32(1.0), np.float32(2.0**-30)) == (1.0 + 2.0**-30, 0.0)
+
+
+def test_ulp_error_subtracts_the_low_word_and_rounds_a_wider_high_word_to_float64():
+    one = np.float64(1.0)
+    assert accuracy.ulp_error(one + 2.0**-52, 1.0, 2.0**-54) == 0.75  # |2**-52 - 2**-54| in units of 2**-52
+    assert accuracy.ulp_error(one, 1.0, -(2.0**-53)) == 0.5
+    # hi is the float64 high word of a double-double: a long double 0.1 counts as the float64 0.1.
+    assert accuracy.ulp_error(np.float64(0.1), np.longdouble("0.1")) == 0
+
+
+def test_ulp_error_of_overflowing_or_infinite_results_is_inf_without_a_warning():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert accuracy.ulp_error(np.float64(1.0), 5e-324) == np.inf  # 1 / 5e-324 overflows
+        assert accuracy.ulp_error(np.float64(np.inf), np.inf) == np.inf  # inf - inf is invalid
+        assert accuracy.ulp_error(np.float64(-np.inf), 0.5) == np.inf
+
+
+def test_the_reference_of_one_score_and_bad_inputs():
+    hi, lo = accuracy.exact_softmax([3.0])
+    assert hi.tolist() == [[1.0]] and lo.tolist() == [[0.0]]
+    for bad, shape in [([], "(0,)"), (np.zeros((2, 2, 2)), "(2, 2, 2)"), ([[1.0, np.nan]], "(1, 2)"),
+                       ([1.0, np.inf], "(2,)"), (5.0, "()")]:
+        for fn in (accuracy.exact_softmax, accuracy.exact_log_softmax, accuracy.exact_logsumexp):
+            with pytest.raises(ValueError) as info:
+                fn(bad)
+            assert str(info.value) == f"x must be a non-empty finite 1-D row or 2-D batch of logits, got shape {shape}"
+
+
+def test_max_ulp_error_against_mpmath_with_and_without_a_reference():
+    row = np.array([[0.0, 1.0, -3.5]])
+    expected = max(_mp_ulp_errors(accuracy.shifted_softmax(row)[0], row[0]))
+    assert accuracy.max_ulp_error(accuracy.shifted_softmax, row) == pytest.approx(expected, abs=1e-9)
+    # The low word counts: the correctly rounded result is off by |lo| / ulp, not 0.
+    hi, lo = accuracy.exact_softmax(row)
+    rounded = max(_mp_ulp_errors(hi[0], row[0]))
+    assert 0.01 < rounded <= 0.5
+    assert accuracy.max_ulp_error(lambda x: hi, row, (hi, lo)) == pytest.approx(rounded, abs=1e-9)
+    # A reference given is used as it is.
+    assert accuracy.max_ulp_error(lambda x: hi, row, (hi, np.zeros_like(lo))) == 0
+    assert accuracy.max_ulp_error(lambda x: hi + np.spacing(hi), row, (hi, np.zeros_like(lo))) == 1
+
+
+def test_max_ulp_error_measures_in_float64_and_quietly_counts_overflow_as_inf():
+    # A float32 batch is widened first: exp(100) overflows float32 but not float64.
+    x32 = np.array([[100.0, 0.0]], dtype=np.float32)
+    assert accuracy.max_ulp_error(accuracy.textbook_softmax, x32) <= 1
+
+    def raw(x):
+        return np.exp(x) / np.exp(x).sum(axis=-1, keepdims=True)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert accuracy.max_ulp_error(raw, [[1000.0, 0.0]]) == np.inf
+
+
+def test_errors_by_magnitude_against_mpmath_and_with_one_reference_per_magnitude(monkeypatch):
+    fns = {"helpers": softmax, "textbook": accuracy.textbook_softmax, "shifted": accuracy.shifted_softmax}
+    calls = []
+    exact = accuracy.exact_softmax
+
+    def counted(x):
+        calls.append(np.shape(x))
+        return exact(x)
+
+    monkeypatch.setattr(accuracy, "exact_softmax", counted)
+    errors = accuracy.errors_by_magnitude(fns, [2.0, 800.0], rows=3, n=5, seed=4)
+    assert calls == [(3, 5), (3, 5)]  # the slow mpmath reference is shared by every function
+    assert list(errors) == list(fns)
+    for name, fn in fns.items():
+        assert errors[name].shape == (2,)
+        for m, got in zip([2.0, 800.0], errors[name]):
+            x = m * np.random.default_rng(4).uniform(-1.0, 1.0, size=(3, 5))
+            with np.errstate(all="ignore"):
+                expected = max(max(_mp_ulp_errors(fn(row[None])[0], row)) for row in x)
+            assert got == pytest.approx(expected, abs=1e-9)
+    assert errors["textbook"][1] == np.inf and errors["shifted"][1] > 100 and errors["helpers"].max() <= 4
+
+
+def test_errors_by_magnitude_by_default_measures_8_rows_of_32_from_seed_0(monkeypatch):
+    # The chapter calls it with the defaults: its figure is drawn from these very logits.
+    seen = []
+    exact = accuracy.exact_softmax
+
+    def recorded(x):
+        seen.append(np.array(x))
+        return exact(x)
+
+    monkeypatch.setattr(accuracy, "exact_softmax", recorded)
+    errors = accuracy.errors_by_magnitude({"shifted": accuracy.shifted_softmax}, [30.0])
+    x = 30.0 * np.random.default_rng(0).uniform(-1.0, 1.0, size=(8, 32))
+    np.testing.assert_array_equal(seen[0], x)
+    expected = max(max(_mp_ulp_errors(accuracy.shifted_softmax(row[None])[0], row)) for row in x)
+    assert errors["shifted"].tolist() == [pytest.approx(expected, abs=1e-9)]
+
+
+def test_magnitude_suite_is_uniform_on_plus_minus_the_magnitude():
+    x = accuracy.magnitude_suite(50.0, rows=300, n=7, seed=3)
+    assert x.shape == (300, 7)
+    np.testing.assert_array_equal(x, 50.0 * np.random.default_rng(3).uniform(-1.0, 1.0, size=(300, 7)))
+    assert np.abs(x).max() <= 50.0 and x.min() < -49 and x.max() > 49 and abs(x.mean()) < 2
+    assert accuracy.magnitude_suite(2.0).shape == (8, 32)
+    np.testing.assert_array_equal(accuracy.magnitude_suite(2.0), accuracy.magnitude_suite(2.0, seed=0))
+
+
+def test_adversarial_suite_rows_are_offset_plus_spread_times_a_normal_draw():
+    suite = accuracy.adversarial_suite()
+    offsets, spreads = (-1000, -100, -10, 0, 10, 100, 1000), (1e-3, 1e-2, 1e-1, 1, 10, 100, 1000)
+    sizes = (2, 10, 100, 1000)
+    combos = [(o, s, n) for o in offsets for s in spreads for n in sizes]
+    assert len(suite) == len(combos) == 196
+    rng = np.random.default_rng(0)
+    for row, (offset, spread, n) in zip(suite, combos):
+        assert row.shape == (n,)
+        np.testing.assert_allclose(row, offset + spread * rng.standard_normal(n), rtol=1e-15, atol=0)
+    big = suite[combos.index((1000, 10, 1000))]
+    assert abs(big.mean() - 1000) < 1 and 9 < big.std() < 11
+    small = accuracy.adversarial_suite(seed=5, offsets=(7,), spreads=(2.0,), sizes=(3, 4))
+    assert [r.shape for r in small] == [(3,), (4,)]
+    draws = np.random.default_rng(5)
+    np.testing.assert_array_equal(small[0], 7 + 2.0 * draws.standard_normal(3))
+    np.testing.assert_array_equal(small[1], 7 + 2.0 * draws.standard_normal(4))
+
+
+def test_ordinary_suite_is_a_normal_batch_of_the_given_scale():
+    x = accuracy.ordinary_suite()
+    assert x.shape == (50, 200)
+    np.testing.assert_array_equal(x, np.random.default_rng(1).normal(scale=5.0, size=(50, 200)))
+    assert abs(x.std() - 5.0) < 0.1 and abs(x.mean()) < 0.1
+    y = accuracy.ordinary_suite(rows=3, n=400, scale=0.5, seed=8)
+    assert y.shape == (3, 400) and abs(y.std() - 0.5) < 0.03
+    np.testing.assert_array_equal(y, np.random.default_rng(8).normal(scale=0.5, size=(3, 400)))
+
+
+@pytest.mark.parametrize("name", ["textbook", "shifted", "scipy"])
+def test_the_compared_softmaxes_work_on_the_last_axis_against_mpmath(name):
+    fn = {"textbook": accuracy.textbook_softmax, "shifted": accuracy.shifted_softmax,
+          "scipy": accuracy.scipy_softmax}[name]
+    x = np.random.default_rng(6).normal(scale=3.0, size=(2, 3, 4))
+    got = fn(x)
+    assert got.shape == x.shape
+    for index in np.ndindex(2, 3):
+        assert max(_mp_ulp_errors(got[index], x[index])) <= 8
+
+
+@pytest.mark.parametrize("name", ["shifted", "scipy"])
+def test_the_shifted_softmaxes_shift_each_row_by_its_own_max(name):
+    fn = {"shifted": accuracy.shifted_softmax, "scipy": accuracy.scipy_softmax}[name]
+    x = np.array([[1000.0, 999.0, 990.0], [-1000.0, -999.5, -1200.0]])
+    got = fn(x)
+    for row_got, row in zip(got, x):
+        assert max(_mp_ulp_errors(row_got, row)) <= 8
+
+
+def test_the_textbook_formula_overflows_above_709_78_without_a_warning():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        below = accuracy.textbook_softmax(np.array([[709.7, 0.0], [1.0, 2.0]]))
+        above = accuracy.textbook_softmax(np.array([[709.8, 0.0], [1.0, 2.0]]))
+    assert max(_mp_ulp_errors(below[0], [709.7, 0.0])) <= 8
+    assert np.isnan(above[0, 0]) and above[0, 1] == 0
+    np.testing.assert_array_equal(above[1], below[1])
+    assert max(_mp_ulp_errors(above[1], [1.0, 2.0])) <= 2
+
+
+def test_methods_names_the_four_versions_in_the_chapter_order():
+    assert list(accuracy.methods().items()) == [
+        ("textbook formula", accuracy.textbook_softmax),
+        ("shifted formula", accuracy.shifted_softmax),
+        ("helpers.softmax", softmax),
+        ("SciPy", accuracy.scipy_softmax),
+    ]
+
+
+def test_memory_table_lists_every_version_with_its_passes():
+    assert accuracy.memory_table() == (
+        "version                     reads  writes  how\n"
+        "textbook formula                3       2  exp (read, write), sum (read), divide (read, write)\n"
+        "shifted formula (SciPy)         5       3  max, subtract, exp, sum, divide: each a full pass, 3 temporaries\n"
+        "online softmax (fused)          2       1  running max and rescaled sum (read), then normalise (read, write)\n"
+        "helpers.softmax (blocked)       1       1  each block of rows read once, worked on in cache, written once"
+    )
+
+
+def test_median_times_interleaves_the_contenders_and_takes_the_median(monkeypatch):
+    clock = [100.0]
+    monkeypatch.setattr(time, "perf_counter", lambda: clock[0])
+    durations = {"a": iter([5.0, 1.0, 4.0, 2.0, 3.0]), "b": iter([0.5, 0.25, 8.0, 0.5, 0.75])}
+    calls = []
+    x = np.ones(3)
+
+    def contender(name):
+        def fn(arg):
+            calls.append((name, arg))
+            clock[0] += next(durations[name])
+        return fn
+
+    times = accuracy.median_times({"a": contender("a"), "b": contender("b")}, x, repeat=5)
+    assert times == {"a": 3.0, "b": 0.5} and all(type(t) is float for t in times.values())
+    assert [name for name, _ in calls] == ["a", "b"] * 5 and all(arg is x for _, arg in calls)
+    calls.clear()
+    durations["a"] = iter([1.0] * 7)
+    assert accuracy.median_times({"a": contender("a")}, x) == {"a": 1.0}
+    assert len(calls) == 7
 
 
 # --------------------------------------------------------------------------- accuracy goals of issue 13
