@@ -23,7 +23,7 @@ __all__ = ["check_cross_entropy", "check_cross_entropy_grad"]
 
 _STABLE_LOSS = "compute log-softmax directly, log p = (z - max) - log(sum(exp(z - max))), and never take log(p)"
 _PER_ROW_MAX = "take the maximum per row, z.max(axis=-1, keepdims=True), not over the whole batch"
-_NO_SHIFT = "nan: exp overflowed; subtract each row's maximum before exponentiating"
+_NO_SHIFT = "inf or nan: exp overflowed; subtract each row's maximum before exponentiating"
 
 
 def _log_softmax(z, axis=-1):
@@ -57,7 +57,8 @@ def _loss_cases():
                    f"inf or nan for the lower row: {_PER_ROW_MAX}"),
         # The true class is 800 below the top logit: its probability underflows to exactly 0.
         _loss_case("a confidently wrong example", [[0.0, 800.0, -5.0], [3.0, 0.0, 1.0]], [0, 0],
-                   f"inf: the true class's probability underflowed to 0 and log(0) = -inf; {_STABLE_LOSS}"),
+                   "inf or nan: the true class's probability underflowed to 0 and log(0) = -inf (times the 0 of "
+                   f"a one-hot row, nan); {_STABLE_LOSS}"),
         _loss_case("one example", [[0.25, -1.0, 2.3, -0.2, 1.0]], [3], ordinary),
     )
 
@@ -92,7 +93,7 @@ def _loss_diagnose(case, got):
             return hint
     if not np.isfinite(got).all():
         return case.nonfinite_hint
-    if got < case.expected - 1:
+    if got < case.expected:  # a clipped probability makes the loss smaller, never larger
         return _capped_hint(logits, labels, float(got))
     return None
 
@@ -104,16 +105,26 @@ def _loss_cap(losses, got):
     for uncapped in range(m):
         cap = (m * got - losses[:uncapped].sum()) / (m - uncapped)
         if cap <= losses[uncapped]:
-            return cap
-    return None
+            break  # reached by the last example at the latest, since got < mean(losses)
+    return cap
+
+
+# The caps a clip can put on each loss: from -log(1e-2) (no one floors a probability above 1e-2) to -log of the
+# smallest normal float64 (np.finfo(float).tiny; a floor below it is no number anyone writes).  The 0.999 and 1.001
+# spare the rounding of a cap worked out from the mean.
+_LEAST_CAP, _MOST_CAP = 0.999 * np.log(100), -1.001 * np.log(np.finfo(np.float64).tiny)
 
 
 def _capped_hint(logits, labels, got):
-    """Hint for a loss far too small: name the clipping floor the answer implies, when it is a power of ten."""
+    """Hint for a loss far too small, as clipping the probability makes it: name the floor the answer implies when it
+    is a power of ten.  None when no floor from 1e-2 down to the smallest float64 explains the answer (a loss of 0,
+    say, is no clip)."""
     losses = -_log_softmax(logits)[np.arange(len(labels)), labels]
     cap = _loss_cap(losses, got)
-    exponent = round(cap / np.log(10)) if cap is not None and cap > 0 else None
-    if exponent and abs(cap - exponent * np.log(10)) < 1e-3 * cap:
+    if not _LEAST_CAP <= cap <= _MOST_CAP:
+        return None
+    exponent = round(cap / np.log(10))
+    if abs(cap - exponent * np.log(10)) < 1e-3:  # -log(floor) up to rounding, float32 included
         floor = f"1e-{exponent}"
         clipped = (f"a probability floored at {floor} (np.clip(p, {floor}, 1) or log(p + {floor})) caps each loss "
                    f"at -log({floor}) = {exponent * np.log(10):.2f}")
@@ -152,7 +163,7 @@ def check_cross_entropy(fn: Callable | None) -> CheckResult:
     ✗ check_cross_entropy failed on a confidently wrong example, ...
       expected 400
       got      inf
-      hint: inf: the true class's probability underflowed to 0 and log(0) = -inf; compute log-softmax ...
+      hint: inf or nan: the true class's probability underflowed to 0 and log(0) = -inf (times the 0 of a ...
     False
     """
     return run_check(_LOSS, fn)

@@ -118,6 +118,28 @@ def loss_mean_over_everything(logits, labels):
     return -np.mean(y * scipy.special.log_softmax(logits, axis=1))
 
 
+def loss_one_hot_times_log_of_softmax(logits, labels):
+    """-sum(y * log p) with y one-hot: 0 * log(0) is nan wherever a probability underflows."""
+    y = np.eye(logits.shape[1])[labels]
+    return -(y * np.log(_softmax(logits))).sum(axis=1).mean()
+
+
+def loss_per_entry(logits, labels):
+    """Forgot to reduce: the one-hot rows times log p, entry by entry."""
+    return -np.eye(logits.shape[1])[labels] * scipy.special.log_softmax(logits, axis=1)
+
+
+def loss_mean_keepdims(logits, labels):
+    losses = -scipy.special.log_softmax(logits, axis=1)[np.arange(len(labels)), labels]
+    return losses.mean(keepdims=True)
+
+
+def loss_placeholder_zero(logits, labels):
+    """A placeholder return left in: a loss of 0 is no clip, and must not be called one."""
+    logp = scipy.special.log_softmax(logits, axis=1)  # noqa: F841 -- started, not finished
+    return 0.0
+
+
 def loss_shift_in_place(logits, labels):
     logits -= logits.max(axis=1, keepdims=True)
     logp = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
@@ -240,6 +262,11 @@ def grad_returns_loss(logits, target):
     return -(target * scipy.special.log_softmax(logits, axis=1)).sum(axis=1).mean()
 
 
+def grad_summed_over_the_batch(logits, target):
+    """The bias gradient's sum over examples, where the logits' gradient was asked for."""
+    return (_softmax(logits) - target).sum(axis=0) / len(logits)
+
+
 def grad_subtract_in_place(logits, target):
     target -= _softmax(logits)
     return -target / len(logits)
@@ -274,6 +301,13 @@ ATTEMPTS = [
     wrong("loss: np.mean over the (m, k) array", loss_mean_over_everything, check_cross_entropy, "m * k",
           "divide by m"),
     wrong("loss: shift in place", loss_shift_in_place, check_cross_entropy, "modified in place"),
+    wrong("loss: one-hot rows times log of softmax", loss_one_hot_times_log_of_softmax, check_cross_entropy, "nan",
+          "log(0)", "log-softmax", failed_case="a confidently wrong example"),
+    wrong("loss: an array shaped like the logits", loss_per_entry, check_cross_entropy, "shaped like the logits",
+          "sum over the classes"),
+    wrong("loss: mean with keepdims", loss_mean_keepdims, check_cross_entropy, "a single number"),
+    wrong("loss: a placeholder 0 left in", loss_placeholder_zero, check_cross_entropy, "the loss differs",
+          failed_case="a square batch (3 examples, 3 classes)"),
     # check_cross_entropy_grad, correct
     correct("grad: nested loops returning lists", grad_loop, check_cross_entropy_grad),
     correct("grad: scipy softmax", grad_scipy, check_cross_entropy_grad),
@@ -302,5 +336,7 @@ ATTEMPTS = [
     wrong("grad: division by p guarded against 0", grad_guarded_division, check_cross_entropy_grad,
           "vanished", "p - y", failed_case="a confidently wrong example"),
     wrong("grad: returns the loss", grad_returns_loss, check_cross_entropy_grad, "one number", "the shape of logits"),
+    wrong("grad: summed over the batch", grad_summed_over_the_batch, check_cross_entropy_grad, "shape of the logits",
+          "(m, k)"),
     wrong("grad: target changed in place", grad_subtract_in_place, check_cross_entropy_grad, "modified in place"),
 ]
