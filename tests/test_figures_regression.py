@@ -1,5 +1,6 @@
 """Tests for helpers.figures.regression: each figure draws exactly the numbers it is given; its alt text says them."""
 
+import matplotlib
 import numpy as np
 import pytest
 import snapshots
@@ -153,7 +154,8 @@ def _weights(k):
 
 FIGURES = {
     "digit_gallery": lambda: regression.digit_gallery(_digits(10), np.arange(10)),
-    "digit_gallery_side4": lambda: regression.digit_gallery(_digits(2, side=4), ["a", "b"], side=4),
+    # no blank pixel: the grey scale still starts at 0 (white), not at the faintest ink
+    "digit_gallery_side4": lambda: regression.digit_gallery(_digits(2, side=4) + 2, ["a", "b"], side=4),
     "training_curves": lambda: regression.training_curves(
         np.arange(0, 301, 50), [2.302585, 0.9, 0.6, 0.45, 0.38, 0.34, 0.31],
         [0.1, 0.8, 0.88, 0.92, 0.94, 0.95, 0.96], [0.09, 0.78, 0.85, 0.9, 0.92, 0.93, 0.94]),
@@ -164,6 +166,8 @@ FIGURES = {
     "class_weights_side2": lambda: regression.class_weights(np.arange(12.0).reshape(4, 3) - 5, side=2),
     "confusion_matrix": lambda: regression.confusion_matrix(np.array([[9, 0, 1], [2, 6, 0], [0, 3, 4]])),
     "confusion_matrix_labels": lambda: regression.confusion_matrix([[4, 5], [0, 9]], labels=["cat", "dog"]),
+    # 4 is exactly half the largest count: still dark text
+    "confusion_matrix_half": lambda: regression.confusion_matrix(np.array([[8, 4], [0, 2]])),
 }
 
 
@@ -221,3 +225,17 @@ def test_errors_say_the_whole_problem(call, message):
     with pytest.raises(ValueError) as error:
         call()
     assert str(error.value) == message
+
+
+def test_explicit_sizes_hold_whatever_the_readers_matplotlib_defaults():
+    with matplotlib.rc_context({"font.size": 14, "figure.dpi": 50, "figure.figsize": (9.0, 7.0)}):
+        gallery = regression.digit_gallery(_digits(3), [0, 1, 2])
+        weights = regression.class_weights(_weights(3), title="weights")
+        confusion = regression.confusion_matrix([[4, 5], [0, 9]])
+        curves = regression.training_curves([0, 1], [2.3, 0.5], [0.1, 0.9], [0.1, 0.8])
+    assert [(fig.dpi, tuple(fig.get_size_inches())) for fig in (gallery, weights, confusion, curves)] == [
+        (100, (6.4, 1.1)), (100, (6.4, 1.7)), (100, (4.6, 4.0)), (100, (6.4, 3.0))]
+    assert [ax.title.get_fontsize() for ax in gallery.axes] == [10.0] * 3
+    assert weights.axes[0].title.get_fontsize() == 11.0
+    assert {t.get_fontsize() for t in weights.axes[0].texts} == {10.0}
+    assert {t.get_fontsize() for t in confusion.axes[0].texts} == {8.0}
