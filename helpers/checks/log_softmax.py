@@ -102,10 +102,15 @@ def _mistakes(x):
         )
 
 
+# log(1e-2): no one floors a probability above 1e-2, so a higher level is no clip (the 0.999 spares rounding).
+_HIGHEST_LOG_FLOOR = 0.999 * np.log(1e-2)
+
+
 def _same(got, model):
-    """Equal, with nan and inf in the same places (how a mistake's model is recognised)."""
+    """Equal, with nan and inf in the same places (how a mistake's model is recognised).  A model that is nan
+    everywhere recognises nothing: every overflow ends there (the shift after exp on large values, say)."""
     model = np.asarray(model, dtype=np.float64)
-    if got.shape != model.shape:
+    if got.shape != model.shape or np.isnan(model).all():
         return False
     with np.errstate(all="ignore"):
         return bool(np.allclose(got, model, rtol=RTOL, atol=ATOL, equal_nan=True))
@@ -120,16 +125,16 @@ def _diagnose(case, got):
                 return hint
     if not np.isfinite(got).all():
         return case.nonfinite_hint
-    wrong = ~np.isclose(got, case.expected, rtol=RTOL, atol=ATOL)
-    floor = got[wrong]
-    if floor.size and np.all(floor > case.expected[wrong]) and np.allclose(floor, floor.flat[0]):
-        return (
-            f"the log-probabilities that should be far below stop at {fmt(floor.flat[0], 4)}: clipping the "
-            f"probability (log(max(p, {np.exp(floor.flat[0]):.0e}))) hides the -inf but changes the answer; "
-            "compute x - max(x) - log(sum(exp(x - max(x)))) instead"
-        )
     if (got > ATOL).any():
         return "a log-probability is positive: log softmax(x) = x - logsumexp(x) is at most 0"
+    wrong = ~np.isclose(got, case.expected, rtol=RTOL, atol=ATOL)
+    floor = got[wrong]  # never empty: got is not close to the reference
+    if floor[0] <= _HIGHEST_LOG_FLOOR and np.all(floor > case.expected[wrong]) and np.allclose(floor, floor[0]):
+        return (
+            f"the log-probabilities that should be far below stop at {fmt(floor[0], 4)}: clipping the "
+            f"probability (log(max(p, {np.exp(floor[0]):.2g}))) hides the -inf but changes the answer; "
+            "compute x - max(x) - log(sum(exp(x - max(x)))) instead"
+        )
     return case.wrong_hint
 
 

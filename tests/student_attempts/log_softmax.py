@@ -128,6 +128,17 @@ def shift_after_exp(x):
     return np.log(e / np.sum(e))
 
 
+def log_of_naive_softmax(x):
+    """The textbook softmax, then its log: inf / inf is nan on large values."""
+    e = np.exp(x)
+    return np.log(e / e.sum(axis=-1, keepdims=True))
+
+
+def log_p_plus_eps(x):
+    e = np.exp(x - np.max(x, axis=-1, keepdims=True))
+    return np.log(e / e.sum(axis=-1, keepdims=True) + 1e-10)
+
+
 def mutates_input(x):
     x -= np.max(x, axis=-1, keepdims=True)
     return x - np.log(np.sum(np.exp(x), axis=-1, keepdims=True))
@@ -164,6 +175,9 @@ ATTEMPTS = [
     wrong("log10", log10_instead, check_log_softmax, "log10"),
     wrong("shift after exp", shift_after_exp, check_log_softmax, "shift applied after exp",
           failed_case="a small vector"),
+    wrong("log of the naive softmax", log_of_naive_softmax, check_log_softmax, "exp(x) overflows", "subtract the max",
+          failed_case="large values"),
+    wrong("log(p + 1e-10)", log_p_plus_eps, check_log_softmax, "stop at -23.03", "1e-10", failed_case="a wide gap"),
     wrong("changes its input", mutates_input, check_log_softmax, "modified in place"),
     wrong("no return", no_return, check_log_softmax, "is a `return` missing?"),
 ]
