@@ -5,6 +5,7 @@ import re
 import numpy as np
 import pytest
 import scipy.special
+from matplotlib.colors import to_hex
 from snapshots import assert_snapshot, describe_figure
 
 from helpers import figures
@@ -195,3 +196,24 @@ def test_loss_against_gap_cycles_three_line_styles():
     (ax,) = figures.loss_against_gap(gaps, curves, dtype_name="float64").axes
     assert [line.get_linestyle() for line in ax.lines] == ["-", "--", ":", "-"]
     assert [line.get_linewidth() for line in ax.lines] == [2.5, 2.0, 1.5, 1.0]
+
+
+def test_integer_logits_draw_the_same_figure_and_alt_text_as_floats():
+    # The dog logit sweeps a float grid: integer logits must not truncate it.
+    assert describe_figure(figures.loss_and_gradient([2, 1, -1], 0, 1, LABELS)) == describe_figure(
+        figures.loss_and_gradient(Z, 0, 1, LABELS))
+    assert figures.loss_and_gradient_alt([2, 1, -1], 0, 1, LABELS) == figures.loss_and_gradient_alt(Z, 0, 1, LABELS)
+
+
+def test_a_zero_gradient_is_drawn_in_the_colour_of_the_positive_ones():
+    # The fox's probability underflows to 0, so its gradient is exactly 0; cat's is negative, dog's positive.
+    fig = figures.loss_and_gradient([0.0, 0.0, -800.0], 0, 1, LABELS)
+    heights = [bar.get_height() for bar in fig.axes[1].patches]
+    assert heights == [-0.5, 0.5, 0.0]
+    assert [to_hex(bar.get_facecolor()) for bar in fig.axes[1].patches] == ["#d55e00", "#0072b2", "#0072b2"]
+
+
+def test_the_plane_stays_square_wherever_the_line_of_minima_lies():
+    # Past smoothing 1 the target favours class 2 and the line of minima z1 - z2 = log(1/3) runs above the plane.
+    left = figures.two_logit_surface(1.5).axes[0]
+    assert left.get_ylim() == (-6.0, 6.0) and left.get_xlim() == (-6.0, 6.0)

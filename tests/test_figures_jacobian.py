@@ -132,12 +132,14 @@ def test_chapter_3_gives_the_website_the_same_alt_text_as_the_stored_output():
 
 def _seen(fig):
     """describe_figure, plus what it leaves out and a reader still sees here: title sizes, the arrows of
-    annotations and the colour scale of the heatmap."""
+    annotations, where the layout puts each axes (the colour bar's length)."""
     from matplotlib.text import Annotation
 
     out = [describe_figure(fig).rstrip("\n")]
+    fig.draw_without_rendering()
     for number, ax in enumerate(fig.axes):
-        out.append(f"axes {number}: title size {ax.title.get_fontsize():g} axis on {ax.axison}")
+        box = " ".join(f"{v:.2f}" for v in ax.get_position().bounds)
+        out.append(f"axes {number}: title size {ax.title.get_fontsize():g} axis on {ax.axison} at {box}")
         for t in ax.texts:
             if isinstance(t, Annotation):
                 (x, y), (tx, ty) = t.xy, t.xyann

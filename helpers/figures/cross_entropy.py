@@ -12,7 +12,7 @@ def _losses_along(z, true_class, moving, grid):
     """The loss ``-log softmax(z)[true_class]`` with ``z[moving]`` replaced by each value of ``grid``."""
     from helpers.numerics import log_softmax
 
-    rows = np.tile(np.asarray(z, dtype=float), (len(grid), 1))
+    rows = np.tile(z, (len(grid), 1))
     rows[:, moving] = grid
     return -log_softmax(rows)[:, true_class]
 
@@ -20,7 +20,7 @@ def _losses_along(z, true_class, moving, grid):
 def _gradient(z, true_class):
     from helpers.numerics import cross_entropy_grad
 
-    return cross_entropy_grad(np.asarray(z, dtype=float), true_class)
+    return cross_entropy_grad(z, true_class)
 
 
 def loss_and_gradient(z, true_class, moving, labels, span=(-4.0, 6.0)):
