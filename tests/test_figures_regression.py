@@ -162,6 +162,8 @@ FIGURES = {
     "class_weights_ten": lambda: regression.class_weights(_weights(10), limit=3.0,
                                                           title="weights after 30 gradient-descent steps"),
     "class_weights_default_limit": lambda: regression.class_weights(_weights(3)),
+    # seven classes: a full row of five and a second row of two, the figure as tall as two rows
+    "class_weights_seven": lambda: regression.class_weights(_weights(7), limit=2.0),
     "class_weights_zero": lambda: regression.class_weights(np.zeros((64, 2))),
     "class_weights_side2": lambda: regression.class_weights(np.arange(12.0).reshape(4, 3) - 5, side=2),
     "confusion_matrix": lambda: regression.confusion_matrix(np.array([[9, 0, 1], [2, 6, 0], [0, 3, 4]])),

@@ -113,7 +113,7 @@ def training_curves_alt(steps, losses, train_accuracy, test_accuracy):
     )
 
 
-def _mosaic(pictures, ncols, gap=1):
+def _mosaic(pictures, ncols, gap):
     """Tile ``pictures`` (n, side, side) into one array, ``ncols`` per row, separated by ``gap`` NaN pixels."""
     n, side, _ = pictures.shape
     nrows = -(-n // ncols)
