@@ -414,7 +414,8 @@ def online_softmax(x, chunk_size=256):
 
     so at the end :math:`\ell = \sum_j e^{x_j - m}` with :math:`m = \max_j x_j`, found in one pass where the
     two-pass algorithm reads the scores once for the max and again for the sum.  A last pass writes
-    :math:`e^{x_i - m} / \ell`.  Masked scores (``-inf``) get 0; validation as :func:`softmax`.
+    :math:`e^{x_i - m} / \ell`.  Masked scores (``-inf``) get 0; validation as :func:`softmax`.  ``chunk_size``
+    scores are read at a time (default 256).
 
     >>> online_softmax([1.0, 2.0, 3.0], chunk_size=2).round(4)
     array([0.09  , 0.2447, 0.6652])
@@ -464,7 +465,7 @@ def online_attention(q, k, v, block_size=64):
 
     For each block of keys, the running max ``m``, running sum ``l`` and running output ``o`` are rescaled by
     :math:`e^{m - m'}` before the block's terms are added, exactly as in :func:`online_softmax`; dividing by ``l``
-    once at the end gives :func:`attention`'s result (Dao et al. 2022).
+    once at the end gives :func:`attention`'s result (Dao et al. 2022).  ``block_size`` keys per block (default 64).
 
     >>> online_attention([[1.0, 0.0]], [[1.0, 0.0], [0.0, 1.0]], [[1.0], [0.0]], block_size=1).round(4)
     array([[0.6698]])

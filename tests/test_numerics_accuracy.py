@@ -426,6 +426,29 @@ def test_online_softmax_rescales_the_running_sum_when_the_max_grows():
     np.testing.assert_allclose(online_softmax(x[::-1], chunk_size=4), scipy.special.softmax(x[::-1]), rtol=1e-14)
 
 
+def test_online_softmax_works_over_the_last_axis_of_a_3d_stack():
+    # A (2, 3, 10) stack: the running max and sum must have one entry per row, shape (2, 3), not (2,) or ().
+    x = np.random.default_rng(7).normal(scale=4.0, size=(2, 3, 10))
+    for chunk in (3, 10):
+        np.testing.assert_allclose(online_softmax(x, chunk_size=chunk), scipy.special.softmax(x, axis=-1), rtol=1e-13)
+
+
+def test_online_softmax_is_silent_even_when_the_caller_raises_on_every_floating_point_error():
+    # A first chunk fully masked (-inf - -inf inside the rescaling) and terms that underflow (exp(-1000) = 0):
+    # both are expected, so neither may warn or raise, whatever np.seterr the caller chose.
+    x = np.array([-np.inf, -np.inf, 0.0, -1000.0, 5.0])
+    with np.errstate(all="raise"):
+        got = online_softmax(x, chunk_size=2)
+    np.testing.assert_allclose(got, scipy.special.softmax(x), rtol=1e-15, atol=0)
+
+
+def test_online_defaults_are_the_documented_chunk_and_block_sizes():
+    import inspect
+
+    assert inspect.signature(online_softmax).parameters["chunk_size"].default == 256
+    assert inspect.signature(online_attention).parameters["block_size"].default == 64
+
+
 @pytest.mark.parametrize("chunk", [0, -2, 1.5, True, "4"])
 def test_online_softmax_rejects_a_bad_chunk_size(chunk):
     with pytest.raises(ValueError, match="chunk_size must be a positive int"):
@@ -463,6 +486,17 @@ def test_online_attention_equals_attention_and_mpmath(block):
     expected = _reference_attention(q, k, v)
     np.testing.assert_allclose(attention(q, k, v), expected, rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(online_attention(q, k, v, block_size=block), expected, rtol=1e-12, atol=1e-14)
+
+
+def test_online_attention_shifts_each_query_by_its_own_max():
+    # Two queries whose scores lie about 1500 apart: a shift by the max over all queries would make every
+    # exp(score - max) of the second query underflow to 0, and its output 0/0.
+    q = np.array([[100.0, 0.0], [-100.0, 0.0]])
+    k = np.array([[10.0, 0.0], [11.0, 0.0], [10.5, 0.0]])
+    v = np.array([[1.0], [2.0], [3.0]])
+    expected = scipy.special.softmax(q @ k.T / np.sqrt(2.0), axis=1) @ v
+    for block in (1, 2, 3):
+        np.testing.assert_allclose(online_attention(q, k, v, block_size=block), expected, rtol=1e-13)
 
 
 def test_attention_rejects_mismatched_shapes_and_bad_blocks():
