@@ -428,3 +428,46 @@ def test_result_repr_of_a_stub():
     assert repr(CheckResult("check_x", False, False, ("not yet",), None, 0, 3)) == (
         "CheckResult(name='check_x', passed=False, attempted=False, checks_passed=0/3)"
     )
+
+
+# --------------------------------------------------------------------------- more edges (mutation testing)
+
+CONVERTERS = [np.asarray]
+
+
+def calls_a_converter_from_a_list(x):
+    x = CONVERTERS[0](x)  # a call of neither a name nor an attribute: no conversion the stub rule knows
+
+
+def test_a_reassignment_through_a_subscripted_call_is_work_not_a_stub():
+    result, lines = run(calls_a_converter_from_a_list)
+    assert fields(result) == ("check_square", False, True, "a vector", 0, 3)
+    assert lines == [
+        "✗ check_square failed on a vector, x = [1.5, -2, 0.1]",
+        "  your function returned None for this input: is a `return` missing?",
+    ]
+
+
+def test_a_difference_of_exactly_one_percent_of_the_largest_value_is_still_a_near_miss():
+    """101 for 100: the difference 1 is exactly 1e-2 times the scale, the edge that still counts as close."""
+    spec = one_case((np.array([10.0]),), [100.0])
+    assert run(lambda x: np.array([101.0]), spec)[1][-1] == (
+        CLOSE + "1 (at index 0: expected 100, got 101); your values are rounded to 1 decimals: return them unrounded"
+    )
+
+
+def test_a_value_exactly_half_the_floor_is_no_sign_of_clipping():
+    """Clipping is named only when the exact values below the floor are under half of it: here one is exactly half."""
+    spec = one_case((np.array([1.0]),), [10 * np.pi, 2.0**-22])
+    assert run(lambda x: np.array([10 * np.pi, 2.0**-21]), spec)[1][-1] == (
+        CLOSE + "2.4e-07 (at index 1: expected 2.38e-07, got 4.77e-07); " + ROUNDED
+    )
+
+
+def test_digits_to_differ_stops_at_17_when_nothing_printed_differs():
+    """17 significant digits tell any two doubles apart; equal values, or arrays too long to print, never differ."""
+    from helpers.checks._core import digits_to_differ
+
+    assert digits_to_differ(0.1, 0.1) == 17
+    assert digits_to_differ(np.zeros(13), np.ones(13)) == 17  # both print as "an array of shape (13,)"
+    assert digits_to_differ(1.0, 1.0 + 2.0**-52) == 17  # the last bit: 17 digits are needed and enough
