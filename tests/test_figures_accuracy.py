@@ -107,6 +107,7 @@ def test_error_curves_cycle_markers_and_styles_past_five_methods():
 
 def test_error_curves_ceiling_is_the_next_decade_above_three_times_the_largest_finite_error():
     for errors, ceiling in [({"a": np.array([1.0, 2.0])}, 100.0),  # at least 10 * 3 -> 100
+                            ({"a": np.array([1.0, 30.0])}, 100.0),  # 90 -> 100
                             ({"a": np.array([1.0, 40.0])}, 1000.0),  # 120 -> 1000
                             ({"a": np.array([np.inf, np.inf]), "b": np.array([2.0, 400.0])}, 10000.0),
                             ({"a": np.array([np.inf, np.inf])}, 100.0)]:
@@ -148,3 +149,8 @@ def test_alt_texts_in_full():
 def test_coarse_edges(error, level):
     np.testing.assert_equal(fa.coarse(error), level)
     assert type(fa.coarse(error)) is float
+
+
+def test_time_bars_count_reads_and_writes_each_in_its_own_plural():
+    fig = fa.time_bars({"a": 0.002, "b": 0.001}, {"a": (1, 2), "b": (2, 1)})
+    assert sorted(t.get_text() for t in fig.axes[0].texts) == ["1 ms, 2 reads + 1 write", "2 ms, 1 read + 2 writes"]
