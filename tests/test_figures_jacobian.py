@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 import sympy as sp
 from book_layout import ROOT
+from matplotlib.colors import to_hex
 from snapshots import assert_snapshot, describe_figure
 
 from helpers import figures, symbolic
@@ -224,16 +225,18 @@ def test_measure_costs_calls_each_product_on_the_seeded_inputs_enough_times():
         seen.append((z.copy(), g.copy()))
         return z * g
 
-    ns = [10, 3000]
+    ns = [3, 3000]
     seconds, peaks = figures.measure_costs([product], ns, seed=7, repeats=2)
     rng = np.random.default_rng(7)
     expected = [rng.normal(size=(2, n)) for n in ns]
-    # 2000 // 10 = 200 calls per run, 2 runs, and one call for the peak memory; at n = 3000 one call per run.
-    assert len(seen) == 2 * 200 + 1 + 2 * 1 + 1
-    for (z, g), n in zip(seen, [10] * 401 + [3000] * 3):
+    # 2000 // 3 = 666 calls per run, 2 runs, and one call for the peak memory; at n = 3000 one call per run.
+    assert len(seen) == 2 * 666 + 1 + 2 * 1 + 1
+    for (z, g), n in zip(seen, [3] * 1333 + [3000] * 3):
         k = ns.index(n)
         assert np.array_equal(z, expected[k][0]) and np.array_equal(g, expected[k][1])
-    assert len(seconds) == len(peaks) == 2 and all(s > 0 for s in seconds)
+    assert len(seconds) == len(peaks) == 2
+    # Seconds per call: a few microseconds, not the 666 calls of a run (milliseconds) nor 666 runs of them.
+    assert 0 < seconds[0] < 1e-3
     assert peaks[1] >= 3 * 8 * 3000 > peaks[0]  # two copies and the result of z * g
 
 
@@ -260,3 +263,30 @@ def test_show_varying_says_what_it_shows():
     with pytest.raises(ValueError) as refused:
         figures.PngOutput(fig, alt="")
     assert str(refused.value) == "alt text is required: describe what the figure shows"
+
+
+def _with_jacobian(monkeypatch, jac):
+    """Make helpers.numerics return this Jacobian (and a uniform softmax), as a broken or borderline one would."""
+    import helpers.numerics
+
+    jac = np.array(jac)
+    monkeypatch.setattr(helpers.numerics, "softmax_jacobian", lambda z: jac.copy())
+    monkeypatch.setattr(helpers.numerics, "softmax", lambda z: np.full(len(z), 1 / len(z)))
+
+
+@pytest.mark.parametrize("error, verdict", [(0.0, "every row sums to 0"), (1e-13, "every row sums to 0"),
+                                            (1e-11, "rows do NOT sum to 0"), (1e-9, "rows do NOT sum to 0")])
+def test_heatmap_alt_text_says_whether_the_rows_really_sum_to_0(monkeypatch, error, verdict):
+    # Row 1 is off by +error and row 2 by -error: the whole matrix still sums to 0, its rows do not.
+    _with_jacobian(monkeypatch, [[0.25 + error, -0.25], [-0.25, 0.25 - error]])
+    assert figures.jacobian_state_alt([0.0, 0.0]) == (
+        "Heatmap of the 2 by 2 softmax Jacobian for logits (0, 0) and softmax (0.5, 0.5): largest entry 0.25 (on "
+        f"the diagonal), {verdict}; eigenvalues 0.5 and 0, trace 0.5"
+    )
+
+
+def test_heatmap_text_turns_white_only_above_three_fifths_of_the_colour_limit(monkeypatch):
+    threshold = 0.6 * 0.25
+    _with_jacobian(monkeypatch, [[threshold, -threshold], [-np.nextafter(threshold, 1), np.nextafter(threshold, 1)]])
+    texts = figures.jacobian_state([0.0, 0.0]).axes[0].texts
+    assert [to_hex(text.get_color()) for text in texts] == ["#000000", "#000000", "#ffffff", "#ffffff"]

@@ -134,7 +134,6 @@ def jacobian_state_alt(z, temperature=1.0):
 
 def _fitted_slope(ns, values):
     """Slope of log(value) against log(n) over the larger half of the sizes, where overheads matter least."""
-    ns, values = np.asarray(ns, dtype=float), np.asarray(values, dtype=float)
     half = len(ns) // 2
     return float(np.polyfit(np.log(ns[half:]), np.log(values[half:]), 1)[0])
 
