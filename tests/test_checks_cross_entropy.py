@@ -446,6 +446,14 @@ def test_a_loss_no_float64_floor_explains_is_no_clip(loss):
     assert printed.endswith("  hint: the loss differs: it is the mean over examples of -log softmax(z_n)[labels[n]]\n")
 
 
+@pytest.mark.parametrize("cap", [module._LEAST_CAP, module._MOST_CAP])
+def test_both_ends_of_the_range_of_caps_count_as_a_clip(cap):
+    """One example, so the cap is the loss itself: -log(1e-2) and -log(smallest float64), up to the rounding margin."""
+    assert module._capped_hint(np.array([[0.0, 800.0, -5.0]]), np.array([0]), cap) == FAR_TOO_SMALL + CLIPPED_EPS
+    assert module._capped_hint(np.array([[0.0, 800.0, -5.0]]), np.array([0]), 0.99 * module._LEAST_CAP) is None
+    assert module._capped_hint(np.array([[0.0, 800.0, -5.0]]), np.array([0]), 1.01 * module._MOST_CAP) is None
+
+
 # --------------------------------------------------------------------------- a gradient that vanished
 
 
@@ -482,6 +490,19 @@ def test_only_a_row_that_should_have_a_gradient_above_1e_3_can_vanish(top, vanis
     assert np.abs(case.expected).max() == pytest.approx(2 * np.exp(-top) / (1 + 2 * np.exp(-top)))
     hint = module._grad_diagnose(case, np.zeros((1, 3)))
     assert hint == (VANISHED.format(0) if vanished else None)
+
+
+def test_a_row_can_vanish_only_by_its_own_right_gradient():
+    """Row 0 should have a gradient below 1e-3 (logits [8, 0, 0], top class true), row 1 a large one; zeroing row 0
+    alone hides nothing the model gets badly wrong."""
+    case = module._grad_case("two examples", [[8.0, 0.0, 0.0], [0.0, 0.0, 0.0]], [[1.0, 0.0, 0.0], [1.0, 0.0, 0.0]],
+                             "")
+    got = case.expected.copy()
+    got[0] = 0.0
+    assert module._grad_diagnose(case, got) is None
+    got = case.expected.copy()
+    got[1] = 0.0
+    assert module._grad_diagnose(case, got) == VANISHED.format(1)
 
 
 # --------------------------------------------------------------------------- wrongly shaped answers
