@@ -471,3 +471,12 @@ def test_digits_to_differ_stops_at_17_when_nothing_printed_differs():
     assert digits_to_differ(0.1, 0.1) == 17
     assert digits_to_differ(np.zeros(13), np.ones(13)) == 17  # both print as "an array of shape (13,)"
     assert digits_to_differ(1.0, 1.0 + 2.0**-52) == 17  # the last bit: 17 digits are needed and enough
+
+
+def test_a_notebook_set_to_raise_still_gets_the_near_miss_of_values_beyond_half_precision():
+    """The near-miss diagnosis casts the answer to float16, which overflows above 65504: under np.seterr(all='raise')
+    that must not turn into 'could not check'."""
+    spec = one_case((np.array([1000.0]),), [1e6 + np.pi])
+    with np.errstate(all="raise"):
+        result, lines = run(lambda x: x * 1000.1 + np.pi, spec)
+    assert lines[-1] == CLOSE + "1e+02 (at index 0: expected 1e+06, got 1.0001e+06); " + ROUNDED

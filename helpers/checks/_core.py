@@ -332,7 +332,7 @@ def _reader_line(exc):
     return text
 
 
-def _as_real_array(value, printed=""):
+def _as_real_array(value, printed):
     """Return ``(array, None)`` or ``(None, problem)``; lists and tuples are accepted.
 
     Accepting anything ``np.asarray`` turns into real numbers is friendlier than
