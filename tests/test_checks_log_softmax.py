@@ -327,3 +327,21 @@ def test_nan_where_a_mistake_has_nan_is_that_mistake_and_elsewhere_the_cases_hin
 ])
 def test_each_wrong_shape_gets_its_own_hint(index, shape, hint):
     assert log_softmax_checks._diagnose_shape(_cases()[index], shape) == hint
+
+
+def test_the_axis_mistake_is_named_even_for_a_column_far_below_the_others():
+    """Normalising each column needs each column's own maximum: with one maximum for the whole batch the column of
+    -1000s underflows, and the mistake would go unnamed."""
+    case = log_softmax_checks._case("columns far apart", [[0.0, -1000.0, 1.0], [2.0, -1001.0, 0.0]], "")
+    assert log_softmax_checks._diagnose(case, scipy.special.log_softmax(case.args[0], axis=0)) == HINTS["axis 0"]
+
+
+def test_a_level_of_exactly_log_1e_2_is_a_clip():
+    """The highest level taken for a clip is 0.999 log(1e-2) itself (the 0.999 spares rounding)."""
+    case = _cases()[6]  # a wide gap
+    level = log_softmax_checks._HIGHEST_LOG_FLOOR
+    got = case.expected.copy()
+    got[1] = level
+    assert log_softmax_checks._diagnose(case, got) == _clip_hint("-4.601", "0.01")
+    got[1] = np.nextafter(level, 0)
+    assert log_softmax_checks._diagnose(case, got) == FORMULA
