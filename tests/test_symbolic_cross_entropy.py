@@ -36,6 +36,22 @@ def test_cross_entropy_is_entropy_plus_kl_for_every_k():
     assert sp.simplify(sp.expand(sp.expand_log(h_y + kl - h, force=True))) == 0
 
 
+def test_information_measures_print_as_the_chapter_shows_them():
+    h, h_y, kl, *_ = symbolic.information_indexed()
+    assert str(h) == "-Sum(log(p[i])*y[i], (i, 1, k))"
+    assert str(h_y) == "-Sum(log(y[i])*y[i], (i, 1, k))"
+    assert str(kl) == "Sum(log(y[i]/p[i])*y[i], (i, 1, k))"
+
+
+def test_information_symbols_carry_the_assumptions_the_derivations_need():
+    h, h_y, kl, y, p, i, k = symbolic.information_indexed()
+    for symbol in (i, k):
+        assert symbol.is_integer is True and symbol.is_positive is True, symbol
+    # Positive probabilities and targets: SymPy may then split log(y/p) without force=True.
+    assert y[i].is_positive is True and p[i].is_positive is True
+    assert sp.expand(sp.expand_log(kl.function)) == y[i] * sp.log(y[i]) - y[i] * sp.log(p[i])
+
+
 def test_information_measures_match_mpmath_at_a_point():
     h, h_y, kl, y, p, i, k = symbolic.information_indexed()
     target, model = [0.7, 0.2, 0.1], [0.5, 0.3, 0.2]

@@ -30,6 +30,23 @@ def test_indices_in_range_leaves_an_expression_without_conditions_alone():
     assert symbolic.indices_in_range(expr, k, i, m) == expr
 
 
+@pytest.mark.parametrize("condition", ["Le", "Ge"])
+def test_indices_in_range_settles_either_spelling_of_the_range_condition(condition):
+    *_, k, m = _index_symbols()
+    inside = sp.Le(m, k) if condition == "Le" else sp.Ge(k, m)
+    assert symbolic.indices_in_range(sp.Piecewise((m, inside), (0, True)), k, m) == m
+
+
+def test_rows_and_columns_of_the_general_entry_sum_to_zero_for_every_k():
+    """Chapter 3's proof: summing s_i (delta_im - s_m) over m leaves a condition i <= k (not k >= i) to settle."""
+    s_i, z, i, j, k, m = _index_symbols()
+    claim = s_i * (sp.KroneckerDelta(i, m) - s_i.subs(i, m))
+    row_sum = symbolic.indices_in_range(sp.Sum(claim, (m, 1, k)).doit(), k, i)
+    column_sum = symbolic.indices_in_range(sp.Sum(claim, (i, 1, k)).doit(), k, m)
+    assert sp.simplify(row_sum.xreplace({m: j})) == 0
+    assert sp.simplify(column_sum.xreplace({i: j})) == 0
+
+
 @pytest.mark.parametrize("n", [2, 3, 5])
 def test_the_general_entry_agrees_with_the_explicit_jacobian_for_fixed_n(n):
     """Substitute k = n and concrete indices into the indexed derivative; compare with SymPy's n x n matrix."""
@@ -56,17 +73,27 @@ def test_jacobian_in_outputs_matches_finite_differences_of_scipy_softmax():
 
 
 def test_jacobian_in_outputs_at_high_precision_against_mpmath():
-    mpmath.mp.dps = 40
-    x = [mpmath.mpf("0.25"), mpmath.mpf("-1"), mpmath.mpf("2.3")]
-    total = sum(mpmath.exp(v) for v in x)
-    probabilities = [mpmath.exp(v) / total for v in x]
-    J, s = symbolic.softmax_jacobian_in_outputs(3)
-    exact = J.subs({sym: sp.Float(str(p), 40) for sym, p in zip(s, probabilities)})
-    for a in range(3):
-        for b in range(3):
-            derivative = mpmath.diff(lambda t: mpmath.exp(x[a] + (t if a == b else 0))
-                                     / (total - mpmath.exp(x[b]) + mpmath.exp(x[b] + t)), 0)
-            assert abs(float(exact[a, b]) - float(derivative)) < 1e-30
+    with mpmath.workdps(40):  # not mp.dps = 40, which would change the precision of every later test
+        x = [mpmath.mpf("0.25"), mpmath.mpf("-1"), mpmath.mpf("2.3")]
+        total = sum(mpmath.exp(v) for v in x)
+        probabilities = [mpmath.exp(v) / total for v in x]
+        J, s = symbolic.softmax_jacobian_in_outputs(3)
+        exact = J.subs({sym: sp.Float(str(p), 40) for sym, p in zip(s, probabilities)})
+        for a in range(3):
+            for b in range(3):
+                derivative = mpmath.diff(lambda t: mpmath.exp(x[a] + (t if a == b else 0))
+                                         / (total - mpmath.exp(x[b]) + mpmath.exp(x[b] + t)), 0)
+                assert abs(float(exact[a, b]) - float(derivative)) < 1e-30
+
+
+def test_jacobian_in_outputs_names_n_positive_symbols():
+    for n in (1, 3):
+        J, s = symbolic.softmax_jacobian_in_outputs(n)
+        assert len(s) == n and J.shape == (n, n)
+        assert all(symbol.is_positive for symbol in s)
+    assert str(s) == "(s1, s2, s3)"
+    assert str(symbolic.softmax_jacobian_in_outputs(1)[0]) == "Matrix([[s1*(1 - s1)]])"
+    assert str(symbolic.softmax_jacobian_in_outputs(2, name="p")[1]) == "(p1, p2)"
 
 
 def test_jacobian_in_outputs_rejects_a_bad_size():
