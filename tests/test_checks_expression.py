@@ -524,3 +524,39 @@ def test_an_answer_that_is_infinite_is_undefined_not_inf():
 def test_a_function_the_reference_itself_uses_is_not_called_unknown():
     g = sp.Function("g")
     assert run(2 * g(Z1) / 2, g(Z1))[0]
+
+
+# A factor or an offset that drifts in the 9th digit or beyond across the sample points (a float constant computed
+# in low precision, say) is still constant, and is judged and shown by its value at the first point, z1 = 0.82.
+# Each answer below drifts so that from the second point (z1 = -2.75) the verdict or the printed value would differ.
+DRIFT = Z1 - sp.Rational(82, 100)
+PLUS_MINUS = (Z1 + sp.Rational(965, 1000)) / sp.Rational(1785, 1000)  # +1 at the first point, -1 at the second
+TINY = sp.Rational(1, 10**10)
+
+
+@pytest.mark.parametrize(
+    ("answer", "yours", "hint"),
+    [
+        (S1 * (3 + sp.Float("3.2e-9", 30) * DRIFT), "2.70075", "your answer is 3 times the reference: a constant "
+         "factor is off"),
+        (S1 + 2 + sp.Float("5e-10", 30) * DRIFT, "2.90025", "your answer differs from the reference by the constant 2"),
+        # 3.000005 printed to 6 digits: 3.00001 just above it (the first point), 3 just below (the second)
+        (S1 * (sp.Rational(3000005, 10**6) + TINY * PLUS_MINUS), "2.70075", "your answer is 3.00001 times the "
+         "reference: a constant factor is off"),
+        # a factor just outside 1e-3 of 1 at the first point, just inside at the second
+        (S1 * (sp.Rational(100100001, 10**8) + TINY * PLUS_MINUS), "0.90115", "your answer is 1.001 times the "
+         "reference: a constant factor is off"),
+        # an offset just above 1e-3 at the first point, just below at the second
+        (S1 + sp.Rational(1, 1000) + TINY / 1000 * PLUS_MINUS, "0.90125", "your answer differs from the reference by "
+         "the constant 0.001"),
+    ],
+    ids=["factor", "offset", "factor printed", "factor near 1", "offset near 1e-3"],
+)
+def test_a_constant_is_judged_from_its_value_at_the_first_point(answer, yours, hint):
+    result, printed = run(answer)
+    assert not result
+    assert printed.splitlines() == [
+        HEAD + "not equal to the reference",
+        f"  at z1 = 0.82, z2 = -1.38: yours is {yours}, the reference is 0.90025",
+        f"  hint: {hint}",
+    ]
