@@ -546,11 +546,14 @@ TINY = sp.Rational(1, 10**10)
         # a factor just outside 1e-3 of 1 at the first point, just inside at the second
         (S1 * (sp.Rational(100100001, 10**8) + TINY * PLUS_MINUS), "0.90115", "your answer is 1.001 times the "
          "reference: a constant factor is off"),
+        # 2.000005 printed to 6 digits: 2.00001 at the first point, 2 at the second
+        (S1 + sp.Rational(2000005, 10**6) + TINY * PLUS_MINUS, "2.90025", "your answer differs from the reference by "
+         "the constant 2.00001"),
         # an offset just above 1e-3 at the first point, just below at the second
         (S1 + sp.Rational(1, 1000) + TINY / 1000 * PLUS_MINUS, "0.90125", "your answer differs from the reference by "
          "the constant 0.001"),
     ],
-    ids=["factor", "offset", "factor printed", "factor near 1", "offset near 1e-3"],
+    ids=["factor", "offset", "factor printed", "factor near 1", "offset printed", "offset near 1e-3"],
 )
 def test_a_constant_is_judged_from_its_value_at_the_first_point(answer, yours, hint):
     result, printed = run(answer)
@@ -560,3 +563,30 @@ def test_a_constant_is_judged_from_its_value_at_the_first_point(answer, yours, h
         f"  at z1 = 0.82, z2 = -1.38: yours is {yours}, the reference is 0.90025",
         f"  hint: {hint}",
     ]
+
+
+Z = sp.Symbol("z", real=True)
+
+
+@pytest.mark.parametrize(
+    ("answer", "reference", "lines"),
+    [
+        # An offset of exactly 1e-3 (where the reference is 0, so no relative difference is small) is not named: a
+        # constant offset must be larger than 1e-3.
+        (sp.floor(Z) + sp.Rational(1, 1000), sp.floor(Z), ["at z = 0.82: yours is 0.001, the reference is 0"]),
+        (
+            sp.floor(Z) + sp.Rational(11, 10000),
+            sp.floor(Z),
+            ["at z = 0.82: yours is 0.0011, the reference is 0", "hint: your answer differs from the reference by "
+             "the constant 0.0011"],
+        ),
+        # A relative difference of exactly 1e-3 at every point (1001 / 1000, in powers of 2 so the doubles are
+        # exact) is no near miss: a near miss is closer than 1e-3.
+        (1001 * 2 ** sp.floor(Z), 1000 * 2 ** sp.floor(Z), ["at z = 0.82: yours is 1001, the reference is 1000"]),
+    ],
+    ids=["offset of exactly 1e-3", "offset above 1e-3", "relative difference of exactly 1e-3"],
+)
+def test_the_edges_of_a_constant_offset_and_a_near_miss(answer, reference, lines):
+    result, printed = run(answer, reference)
+    assert not result
+    assert printed.splitlines() == [HEAD + "not equal to the reference", *(f"  {line}" for line in lines)]
