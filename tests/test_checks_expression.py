@@ -590,3 +590,12 @@ def test_the_edges_of_a_constant_offset_and_a_near_miss(answer, reference, lines
     result, printed = run(answer, reference)
     assert not result
     assert printed.splitlines() == [HEAD + "not equal to the reference", *(f"  {line}" for line in lines)]
+
+
+def test_a_small_positive_imaginary_part_is_added_not_subtracted():
+    """Half of I: below 1 but positive, so it is printed with a plus."""
+    assert run(S1 + sp.I / 2)[1].splitlines() == [
+        HEAD + "not equal to the reference",
+        "  at z1 = 0.82, z2 = -1.38: yours is 0.90025 + 0.5*I, the reference is 0.90025",
+        "  hint: your answer differs from the reference by the constant 0 + 0.5*I",
+    ]
