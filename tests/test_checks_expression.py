@@ -599,3 +599,36 @@ def test_a_small_positive_imaginary_part_is_added_not_subtracted():
         "  at z1 = 0.82, z2 = -1.38: yours is 0.90025 + 0.5*I, the reference is 0.90025",
         "  hint: your answer differs from the reference by the constant 0 + 0.5*I",
     ]
+
+
+@pytest.mark.parametrize(
+    ("answer", "line"),
+    [
+        # several unknown names or functions are listed in alphabetical order, whatever order SymPy keeps them in
+        (
+            sp.Symbol("y") + sp.Symbol("x") + sp.Symbol("w") * Z1,
+            "your answer uses w, x, y, which the reference does not: write it in terms of z1, z2",
+        ),
+        (
+            sp.Function("sigma")(Z1) + sp.Function("g")(Z2) + sp.Function("h")(Z1),
+            "your answer uses g(...), h(...), sigma(...), a function SymPy does not know: write it out with sp.exp, "
+            "e.g. a sigmoid sigma(u) is 1 / (1 + sp.exp(-u))",
+        ),
+        ((S1,), "your answer is a tuple: give one expression"),
+        ({S1: 1}, "your answer is a dict: give one expression"),
+        (lambda z1, z2: S1, "your answer is a function, not an expression: call it, e.g. f(z1, z2)"),
+    ],
+    ids=["unknown names", "unknown functions", "tuple", "dict", "lambda"],
+)
+def test_more_refusals_in_full(answer, line):
+    result, printed = run(answer)
+    assert (result.passed, result.attempted, result.checks_passed, result.checks_total) == (False, True, 0, 1)
+    assert printed == HEAD + line + "\n"
+
+
+def test_a_closed_stdout_does_not_stop_the_check():
+    out = io.StringIO()
+    out.close()
+    with contextlib.redirect_stdout(out):
+        result = check_expression(1 / (1 + sp.exp(Z2 - Z1)), S1, name="s1")
+    assert result and result.feedback == "✓ check_expression (s1): equal to the reference"
