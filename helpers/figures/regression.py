@@ -73,8 +73,11 @@ def digit_gallery_alt(labels, side=8):
     >>> digit_gallery_alt([0, 1, 2])
     'Three handwritten digits as 8 x 8 pixel images, labelled 0, 1, 2'
     """
-    count = {1: "One", 2: "Two", 3: "Three", 4: "Four", 5: "Five"}.get(len(labels), str(len(labels)))
-    return f"{count} handwritten digits as {side} x {side} pixel images, labelled {', '.join(map(str, labels))}"
+    shown = ", ".join(map(str, labels))
+    if len(labels) == 1:
+        return f"One handwritten digit in {side} x {side} pixels, labelled {shown}"
+    count = {2: "Two", 3: "Three", 4: "Four", 5: "Five"}.get(len(labels), str(len(labels)))
+    return f"{count} handwritten digits as {side} x {side} pixel images, labelled {shown}"
 
 
 def training_curves(steps, losses, train_accuracy, test_accuracy):
