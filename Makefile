@@ -41,8 +41,9 @@ test: $(VENV)/.test
 explore: $(VENV)/.test
 	HYPOTHESIS_PROFILE=explore $(BIN)/python -m pytest -p no:cacheprovider $$($(BIN)/python tools/mutation.py --list-tests)
 
-# Mutation testing, slow (tens of minutes on 2 cores), not part of `make test`: mutmut plants one bug at a time in
-# helpers and runs the fast unit tests on each; prints the share of mutants killed per module (tools/mutation.py).
+# Mutation testing, slow (about an hour on 2 cores), not part of `make test`: mutmut plants one bug at a time in each
+# module of helpers and runs that module's own unit tests on it; prints the share of mutants killed per module
+# (tools/mutation.py).
 mutation: $(VENV)/.test
 	$(BIN)/python tools/mutation.py
 

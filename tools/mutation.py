@@ -1,25 +1,30 @@
 """Mutation testing of `helpers` with mutmut: how many deliberately planted bugs do the unit tests catch?
 
-`make mutation` runs this.  It copies the working tree into a scratch folder (default `_build/mutation`, so the
-repository never gets mutmut's `mutants/` folder), runs `mutmut run` there on every module of `helpers` with only the
-fast unit tests (not the notebooks, the book build or the browser), and prints, per module, the share of mutants
-killed.  A surviving mutant either shows a missing test or changes no behaviour at all; the second kind is listed,
-with the reason, in tests/mutation_equivalents/<module>.toml (one file per module) and counted apart.  Goals
-(issue 8): at least 95% of the numerics' mutants killed, at least 90% of every other module's.  The exit status is 1
-if a module misses its goal or a survivor is neither killed nor listed.
+`make mutation` runs this.  For each module of `helpers` in turn it copies the working tree into a scratch folder
+(default `_build/mutation/<module>`, so the repository never gets mutmut's `mutants/` folder), runs `mutmut run` on
+that module with the module's own unit tests (`MODULE_TESTS`: the test files that mirror it, never the notebooks,
+the book build or the browser), and prints, per module, the share of mutants killed.  Each module is judged by its
+own tests, which is stricter than by every test that happens to call it, and an order of magnitude faster (most of
+mutmut's time per mutant is pytest collecting the test files).  A surviving mutant either shows a missing test or
+changes no behaviour at all; the second kind is listed, with the reason, in
+tests/mutation_equivalents/<module>.toml (one file per module) and counted apart.  Goals (issue 8): at least 95% of
+the numerics' mutants killed, at least 90% of every other module's.  The exit status is 1 if a module misses its goal
+or a survivor is neither killed nor listed.
 
     python tools/mutation.py [--workdir DIR] [--jobs N] [--only helpers/numerics.py ...] [--tests tests/x.py ...]
-                             [--report-only]
+                             [--rerun-survivors] [--report-only]
 """
 
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import json
 import os
 import shutil
 import subprocess
 import sys
+import time
 import tomllib
 from pathlib import Path
 
@@ -44,6 +49,40 @@ ALSO_COPY = ["_config.yml", "_toc.yml", "tools", "chapters", "pages", "pyproject
 
 KILLED = {1, 3, 24, -24, 36, 152, 255}  # a failing test, a pytest internal error, or a timeout (an endless loop)
 SURVIVED = {0, 5, 33}  # the tests passed, or no test reached the mutated function
+
+# The unit tests that mirror each module (tests/test_<module>.py and friends); a module not listed here is tested
+# by tests/test_<package>_<module>.py with the package's shared test file.
+MODULE_TESTS = {
+    "helpers/numerics.py": ["test_numerics.py", "test_numerics_accuracy.py"],
+    "helpers/_kernels.py": ["test_numerics.py", "test_numerics_accuracy.py"],
+    "helpers/_memory.py": ["test_memory.py"],
+    "helpers/accuracy.py": ["test_numerics_accuracy.py"],
+    "helpers/symbolic.py": ["test_symbolic.py", "test_symbolic_cross_entropy.py", "test_symbolic_jacobian.py",
+                            "test_symbolic_stability.py"],
+    "helpers/checks/_core.py": ["test_checks_core.py", "test_checks.py"],
+    "helpers/checks/softmax.py": ["test_checks_softmax.py", "test_checks.py", "test_student_attempts.py"],
+    "helpers/figures/_core.py": ["test_figures.py", "test_figures_slider.py"],
+    "helpers/figures/_slider.py": ["test_figures_slider.py", "test_figures.py"],
+    "helpers/figures/softmax.py": ["test_figures.py"],
+}
+
+
+def modules():
+    """Every module of helpers with code to mutate (the packages' __init__ files only re-export names)."""
+    return sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "helpers").rglob("*.py") if p.name != "__init__.py")
+
+
+def tests_for(module):
+    """The test files that mirror ``module`` (see MODULE_TESTS)."""
+    names = MODULE_TESTS.get(module)
+    if names is None:
+        package, stem = Path(module).parent.name, Path(module).stem
+        shared = {"checks": ["test_checks.py", "test_student_attempts.py"], "figures": ["test_figures.py"]}[package]
+        names = [f"test_{package}_{stem}.py", *shared]
+    missing = [name for name in names if not (ROOT / "tests" / name).is_file()]
+    if missing:
+        raise SystemExit(f"{module}: no test file {', '.join(missing)} (update MODULE_TESTS in tools/mutation.py)")
+    return [f"tests/{name}" for name in names]
 
 
 def unit_tests():
@@ -108,13 +147,18 @@ def run_mutmut(workdir, jobs):
         raise SystemExit(f"mutmut failed (exit {done.returncode}); its log is {log}")
 
 
-def results(workdir):
-    """{module path: {mutant name: exit code}} from mutmut's result files."""
+def results(workdir, targets):
+    """{module path: (its scratch folder, {mutant name: exit code})} from mutmut's result files."""
     found = {}
-    for meta in sorted((workdir / "mutants" / "helpers").rglob("*.py.meta")):
-        module = meta.relative_to(workdir / "mutants").as_posix().removesuffix(".meta")
-        found[module] = json.loads(meta.read_text())["exit_code_by_key"]
+    for module in targets:
+        meta = workdir / dotted(module) / "mutants" / f"{module}.meta"
+        if meta.is_file():
+            found[module] = (workdir / dotted(module), json.loads(meta.read_text())["exit_code_by_key"])
     return found
+
+
+def dotted(module):
+    return module.removesuffix(".py").replace("/", ".")
 
 
 def mutated_line(workdir, module, name):
@@ -141,11 +185,17 @@ def load_equivalents():
     return found
 
 
-def report(workdir):
+def report(workdir, targets):
     equivalents = load_equivalents()
     ok = True
     rows, unexplained, stale = [], [], []
-    for module, codes in results(workdir).items():
+    found = results(workdir, targets)
+    for module in targets:
+        if module not in found:
+            print(f"{module}: no results in {workdir / dotted(module)}")
+            ok = False
+            continue
+        module_dir, codes = found[module]
         total = len(codes)
         if not total:
             continue
@@ -154,7 +204,7 @@ def report(workdir):
         equivalent = 0
         for name in survivors:
             entry = equivalents.get(name)
-            line, shown = mutated_line(workdir, module, name)
+            line, shown = mutated_line(module_dir, module, name)
             if entry and entry["line"].strip() == line:
                 equivalent += 1
             else:
@@ -167,7 +217,7 @@ def report(workdir):
         ok &= met
         rows.append((module, total, killed, equivalent, len(survivors) - equivalent, score, goal, met))
 
-    print("\nMutation score per module (killed / (mutants - equivalent)); mutmut, fast unit tests only\n")
+    print("\nMutation score per module (killed / (mutants - equivalent)); mutmut, each module with its own tests\n")
     print(f"{'module':36} {'mutants':>7} {'killed':>7} {'equiv.':>7} {'alive':>6} {'score':>7}  goal")
     for module, total, killed, equivalent, alive, score, goal, met in rows:
         print(f"{module:36} {total:7d} {killed:7d} {equivalent:7d} {alive:6d} {score:7.1%}  "
@@ -184,8 +234,9 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workdir", type=Path, default=ROOT / "_build" / "mutation")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
-    parser.add_argument("--only", nargs="*", default=[], help="mutate only these files (glob patterns)")
-    parser.add_argument("--tests", nargs="*", default=None, help="test files to run (default: every fast unit test)")
+    parser.add_argument("--only", nargs="*", default=[], help="mutate only these modules (paths or glob patterns)")
+    parser.add_argument("--tests", nargs="*", default=None,
+                        help="test files to run for every module (default: each module's own, MODULE_TESTS)")
     parser.add_argument("--list-tests", action="store_true", help="print the fast unit tests and stop")
     parser.add_argument("--rerun-survivors", action="store_true",
                         help="keep the last run in --workdir and test only its survivors (and changed functions) again")
@@ -195,12 +246,20 @@ def main(argv=None):
         print(" ".join(unit_tests()))
         return 0
     workdir = args.workdir.resolve()
+    targets = [m for m in modules() if not args.only or any(fnmatch.fnmatch(m, pattern) for pattern in args.only)]
+    if not targets:
+        raise SystemExit(f"no module of helpers matches {args.only}")
     if not args.report_only:
-        if args.rerun_survivors:
-            reset_survivors(workdir)
-        prepare(workdir, args.only, args.tests or unit_tests(), keep=args.rerun_survivors)
-        run_mutmut(workdir, args.jobs)
-    return 0 if report(workdir) else 1
+        for module in targets:
+            module_dir = workdir / dotted(module)
+            tests = args.tests or tests_for(module)
+            if args.rerun_survivors and module_dir.is_dir():
+                reset_survivors(module_dir)
+            started = time.monotonic()
+            prepare(module_dir, [module], tests, keep=args.rerun_survivors)
+            run_mutmut(module_dir, args.jobs)
+            print(f"  {module}: {time.monotonic() - started:.0f} s with {' '.join(tests)}", flush=True)
+    return 0 if report(workdir, targets) else 1
 
 
 if __name__ == "__main__":
