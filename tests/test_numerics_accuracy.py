@@ -2,6 +2,7 @@
 bookkeeping, online softmax and attention.  Every reference is independent: mpmath at 160 bits, exact rational
 arithmetic, SciPy.  Nothing here is timed."""
 
+import math
 import time
 import warnings
 from fractions import Fraction
@@ -533,6 +534,65 @@ def test_results_keep_their_layout_and_logsumexp_of_a_row_is_a_scalar():
     value = logsumexp([1.0, 2.0])
     assert type(value) is np.float64 and value == pytest.approx(np.log(np.e + np.e**2), rel=1e-15)
     assert type(logsumexp(np.array([1.0, 2.0], dtype=np.float32))) is np.float32
+
+
+def test_each_row_is_computed_once_in_blocks_of_the_budgeted_size(monkeypatch):
+    calls = []
+    block = _kernels._block
+    monkeypatch.setattr(_kernels, "_block", lambda x, *rest: calls.append(len(x)) or block(x, *rest))
+    n = 1024
+    per_block = _kernels.BLOCK_BYTES // (n * 8)  # 16 rows of 1024 float64 in 128 KiB
+    x = np.random.default_rng(11).normal(size=(2 * per_block + 3, n))
+    np.testing.assert_allclose(softmax(x), scipy.special.softmax(x, axis=-1), rtol=1e-14)
+    assert calls == [per_block, per_block, 3]
+
+
+def test_a_batch_far_larger_than_a_block_is_split_into_whole_rows():
+    # 600 rows of 2048: 8 rows per block; the block size must be a whole number of rows.
+    x = np.random.default_rng(12).normal(scale=3.0, size=(600, 2048))
+    np.testing.assert_allclose(softmax(x), scipy.special.softmax(x, axis=-1), rtol=1e-14)
+
+
+def test_the_kernels_row_sums_are_correctly_rounded(monkeypatch):
+    """The sum of the exp terms equals math.fsum (the correctly rounded sum) on every row, as ExtractVector promises
+    with its power of two sigma; a plain pairwise sum of 3000 terms is off by an ulp on many of these rows."""
+    seen = []
+    row_sum = _kernels._sum
+
+    def recorded(e, q, r, sigma):
+        terms = e.copy()
+        total = row_sum(e, q, r, sigma)
+        seen.extend(zip(terms, total[:, 0]))
+        return total
+
+    monkeypatch.setattr(_kernels, "_sum", recorded)
+    rng = np.random.default_rng(5)
+    for n in (1000, 3000):
+        softmax(np.log(rng.random((60, n)) ** 3))  # terms exp(x - max) spread over [0, 1]
+    assert len(seen) == 120
+    assert all(total == math.fsum(terms) for terms, total in seen)
+
+
+def test_the_softmax_family_never_raises_under_the_callers_strictest_error_state():
+    x = np.array([[0.0, -800.0, -np.inf, 3.0], [1e300, -1e300, 0.0, 1.0]])  # exp underflows, x - m overflows
+    with np.errstate(all="raise"):
+        s, ls, lse = softmax(x), log_softmax(x), logsumexp(x)
+    np.testing.assert_allclose(s, scipy.special.softmax(x, axis=-1), rtol=1e-15, atol=0)
+    assert np.isfinite(lse).all() and np.isfinite(ls[:, [0, 1, 3]]).all()
+
+
+@pytest.mark.skipif(np.finfo(np.longdouble).precision <= 15, reason="long double is float64 on this platform")
+def test_long_double_input_is_computed_in_long_double():
+    x = np.array([[0.125, 1.75, -2.25, 40.0]], dtype=np.longdouble)  # exact in every binary format
+    got = softmax(x)
+    assert got.dtype == np.longdouble
+    eps = mpmath.mpf(float(np.finfo(np.longdouble).eps))
+    with mpmath.workprec(200):
+        terms = [mpmath.exp(mpmath.mpf(float(v))) for v in x[0]]
+        exact = [t / mpmath.fsum(terms) for t in terms]
+        for value, reference in zip(got[0], exact):
+            # Within a few long-double ulps: float64 arithmetic would be off by about 2**-53, 2000 times more.
+            assert abs(mpmath.mpf(str(value)) - reference) <= 8 * eps * abs(reference), (value, reference)
 
 
 def test_attention_rejects_keys_or_values_that_are_not_matrices():
