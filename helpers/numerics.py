@@ -405,7 +405,7 @@ def _chunk(chunk_size):
     return int(chunk_size)
 
 
-def online_softmax(x, chunk_size=256):
+def online_softmax(x, chunk_size):
     r"""Softmax over the last axis, reading the scores in chunks with a running max and a rescaled running sum.
 
     Milakov and Gimelshein (2018): after each chunk :math:`c`, with :math:`m' = \max(m, \max c)`,
@@ -415,7 +415,7 @@ def online_softmax(x, chunk_size=256):
     so at the end :math:`\ell = \sum_j e^{x_j - m}` with :math:`m = \max_j x_j`, found in one pass where the
     two-pass algorithm reads the scores once for the max and again for the sum.  A last pass writes
     :math:`e^{x_i - m} / \ell`.  Masked scores (``-inf``) get 0; validation as :func:`softmax`.  ``chunk_size``
-    scores are read at a time (default 256).
+    scores are read at a time.
 
     >>> online_softmax([1.0, 2.0, 3.0], chunk_size=2).round(4)
     array([0.09  , 0.2447, 0.6652])
@@ -460,12 +460,12 @@ def attention(q, k, v):
     return softmax(q @ k.T / np.sqrt(q.shape[1])) @ v
 
 
-def online_attention(q, k, v, block_size=64):
+def online_attention(q, k, v, block_size):
     r"""Attention computed over blocks of keys, never holding the whole score matrix (the FlashAttention idea).
 
     For each block of keys, the running max ``m``, running sum ``l`` and running output ``o`` are rescaled by
     :math:`e^{m - m'}` before the block's terms are added, exactly as in :func:`online_softmax`; dividing by ``l``
-    once at the end gives :func:`attention`'s result (Dao et al. 2022).  ``block_size`` keys per block (default 64).
+    once at the end gives :func:`attention`'s result (Dao et al. 2022).  ``block_size`` keys per block.
 
     >>> online_attention([[1.0, 0.0]], [[1.0, 0.0], [0.0, 1.0]], [[1.0], [0.0]], block_size=1).round(4)
     array([[0.6698]])
