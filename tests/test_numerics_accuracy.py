@@ -588,6 +588,14 @@ def test_long_double_input_is_computed_in_long_double():
             assert abs(mpmath.mpf(str(value)) - reference) <= 8 * eps * abs(reference), (value, reference)
 
 
+@pytest.mark.parametrize("fn", [softmax, log_softmax, logsumexp])
+def test_a_column_fully_masked_along_axis_0_is_named_as_such(fn):
+    # Rows are fine along the last axis; only along axis 0 is the first column all -inf.
+    x = np.array([[-np.inf, 0.0], [-np.inf, 1.0]])
+    with pytest.raises(ValueError, match=r"every entry of x is -inf along axis 0 \(for example at 0\)"):
+        fn(x, axis=0)
+
+
 def test_attention_rejects_keys_or_values_that_are_not_matrices():
     q, k, v = np.ones((2, 4)), np.ones((6, 4)), np.ones((6, 3))
     with pytest.raises(ValueError, match="matching d"):
