@@ -7,6 +7,8 @@ import io
 import numpy as np
 import pytest
 import scipy.special
+from case_answers import fails_only
+from case_answers import nan as nan_like
 from snapshots import assert_snapshot
 
 import helpers
@@ -188,24 +190,9 @@ def test_the_check_calls_with_integer_labels_and_probability_rows():
 # --------------------------------------------------------------------------- every case, as a student sees it
 
 
-def _fails_only(case, reference, spoil):
-    """An answer that is right on every case except ``case``, where it returns ``spoil(right answer)``."""
-
-    def answer(*args):
-        right = np.asarray(reference(*args), dtype=np.float64)
-        same = all(np.shape(a) == np.shape(b) and np.array_equal(a, b) for a, b in zip(args, case.args))
-        return spoil(right) if same else right
-
-    return answer
-
-
 def _half_again(right):
     """Wrong by a factor no named mistake produces (a sum over m examples, log2, /k...): the case's own fallback."""
     return 1.5 * right
-
-
-def _nan(right):
-    return np.full_like(right, np.nan)
 
 
 def test_the_feedback_on_each_case_is_the_reviewed_one():
@@ -216,8 +203,8 @@ def test_the_feedback_on_each_case_is_the_reviewed_one():
     for check, cases, reference in [(check_cross_entropy, module._loss_cases, scipy_loss),
                                     (check_cross_entropy_grad, module._grad_cases, scipy_grad)]:
         for i, case in enumerate(cases()):
-            for spoil in (_half_again, _nan):
-                result, printed = run(check, _fails_only(case, reference, spoil))
+            for spoil in (_half_again, nan_like):
+                result, printed = run(check, fails_only(case, reference, spoil))
                 assert result.failed_case == case.label, printed
                 assert (result.passed, result.attempted, result.checks_passed, result.checks_total) == (
                     False, True, i, 7)
@@ -410,7 +397,7 @@ CLIPPED_EPS = ("clipping the probability (np.clip(p, eps, 1) or log(p + eps)) ca
                               "work done in low precision?"),
 ])
 def test_a_loss_above_the_right_one_or_capped_above_any_floor_is_no_clip(case, change, hint):
-    result, printed = run(check_cross_entropy, _fails_only(case, scipy_loss, lambda right: right + change))
+    result, printed = run(check_cross_entropy, fails_only(case, scipy_loss, lambda right: right + change))
     assert result.failed_case == case.label
     assert printed.endswith(f"  hint: {hint}\n"), printed
 
@@ -432,7 +419,7 @@ def test_only_a_floor_of_1e_2_or_below_is_called_a_clip(floor, hint):
         p = np.clip(_softmax_rows(logits), floor, 1)
         return -np.log(p[np.arange(len(labels)), labels]).mean()
 
-    result, printed = run(check_cross_entropy, _fails_only(CONFIDENTLY_WRONG, scipy_loss, lambda right: clipped(
+    result, printed = run(check_cross_entropy, fails_only(CONFIDENTLY_WRONG, scipy_loss, lambda right: clipped(
         *CONFIDENTLY_WRONG.args)))
     assert result.failed_case == CONFIDENTLY_WRONG.label
     assert printed.endswith(f"  hint: {hint}\n"), printed
@@ -442,7 +429,7 @@ def test_only_a_floor_of_1e_2_or_below_is_called_a_clip(floor, hint):
 def test_a_loss_no_float64_floor_explains_is_no_clip(loss):
     """A cap of 0 or below, or above -log(smallest float64) = 708.4 (720 here; 390 caps the first loss at 780, once
     called 'floored at 1e-339'): no floor explains it, so the case's own fallback speaks."""
-    result, printed = run(check_cross_entropy, _fails_only(CONFIDENTLY_WRONG, scipy_loss, lambda right: loss))
+    result, printed = run(check_cross_entropy, fails_only(CONFIDENTLY_WRONG, scipy_loss, lambda right: loss))
     assert printed.endswith("  hint: the loss differs: it is the mean over examples of -log softmax(z_n)[labels[n]]\n")
 
 
@@ -477,7 +464,7 @@ def test_a_gradient_row_of_almost_nothing_is_called_vanished(row, value, hint):
         right[row] = value
         return right
 
-    result, printed = run(check_cross_entropy_grad, _fails_only(case, scipy_grad, spoil))
+    result, printed = run(check_cross_entropy_grad, fails_only(case, scipy_grad, spoil))
     assert result.failed_case == case.label
     assert printed.endswith(f"  hint: {hint}\n"), printed
 

@@ -14,6 +14,8 @@ import numpy as np
 import pytest
 import scipy.special
 import sympy as sp
+from case_answers import fails_only
+from case_answers import nan as nan_like
 from hypothesis import given
 from snapshots import assert_snapshot
 
@@ -250,24 +252,9 @@ def test_each_vjp_mistake_is_named_whatever_the_scores(x, g):
 # --------------------------------------------------------------------------- every case, as a student sees it
 
 
-def _fails_only(case, reference, spoil):
-    """An answer that is right on every case except ``case``, where it returns ``spoil(right answer)``."""
-
-    def answer(*args):
-        right = np.asarray(reference(*args), dtype=np.float64)
-        same = all(np.shape(a) == np.shape(b) and np.array_equal(a, b) for a, b in zip(args, case.args))
-        return spoil(right) if same else right
-
-    return answer
-
-
 def _doubled(right):
     """Symmetric, rows (or the product) summing to 0, and wrong: only the case's own fallback hint fits."""
     return 2 * right
-
-
-def _nan(right):
-    return np.full_like(right, np.nan)
 
 
 def test_the_feedback_on_each_case_is_the_reviewed_one():
@@ -278,8 +265,8 @@ def test_the_feedback_on_each_case_is_the_reviewed_one():
     for check, cases, reference in [(check_softmax_jacobian, jacobian_checks._jacobian_cases, scipy_jacobian),
                                     (check_softmax_vjp, jacobian_checks._vjp_cases, scipy_vjp)]:
         for case in cases():
-            for spoil in (_doubled, _nan):
-                result, printed = run(check, _fails_only(case, reference, spoil))
+            for spoil in (_doubled, nan_like):
+                result, printed = run(check, fails_only(case, reference, spoil))
                 assert result.failed_case == case.label, printed
                 blocks.append(f"## {check.__name__}, {case.label}, {spoil.__name__.strip('_')}\n{printed}")
     assert_snapshot("checks/jacobian_cases", "\n".join(blocks))
