@@ -238,9 +238,8 @@ def _counterexample(points, yours, expected):
                 return f"at {where}: your answer is undefined (division by zero?), the reference is {_show(e, 6)}"
             if e is None:
                 return f"at {where}: the reference is undefined, yours is {_show(y, 6)}"
-            digits = 6
-            while _show(y, digits) == _show(e, digits):  # ends by 17 digits, which tell any two doubles apart
-                digits += 1
+            # The fewest digits (6 or more) that show the difference; 17 tell any two doubles apart.
+            digits = next((d for d in range(6, 17) if _show(y, d) != _show(e, d)), 17)
             return f"at {where}: yours is {_show(y, digits)}, the reference is {_show(e, digits)}"
     return None
 
