@@ -48,7 +48,6 @@ SLOW_TESTS = {
 ALSO_COPY = ["_config.yml", "_toc.yml", "tools", "chapters", "pages", "pyproject.toml"]
 
 KILLED = {1, 3, 24, -24, 36, 152, 255}  # a failing test, a pytest internal error, or a timeout (an endless loop)
-SURVIVED = {0, 5, 33}  # the tests passed, or no test reached the mutated function
 
 # The unit tests that mirror each module (tests/test_<module>.py and friends); a module not listed here is tested
 # by tests/test_<package>_<module>.py with the package's shared test file.
@@ -106,12 +105,13 @@ def mutmut_config(only, tests):
 
 
 def reset_survivors(workdir):
-    """Mark the last run's survivors as not yet checked, so that `mutmut run` tries them again (and only them,
-    besides the mutants of functions that changed since)."""
+    """Mark the last run's survivors (and interrupted mutants) as not yet checked, so that `mutmut run` tries them
+    again (and only them, besides the mutants of functions that changed since)."""
     for meta in (workdir / "mutants" / "helpers").rglob("*.py.meta"):
         data = json.loads(meta.read_text())
         codes = data["exit_code_by_key"]
-        data["exit_code_by_key"] = {name: None if code in SURVIVED else code for name, code in codes.items()}
+        # Survivors, and mutants whose worker was stopped (a signal such as -15) before it finished: run them again.
+        data["exit_code_by_key"] = {name: code if code in KILLED else None for name, code in codes.items()}
         meta.write_text(json.dumps(data))
     # Forget which tests reach which function: new tests must be mapped too (mutmut's incremental update misses them).
     (workdir / "mutants" / "mutmut-stats.json").unlink(missing_ok=True)
