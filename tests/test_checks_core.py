@@ -480,3 +480,68 @@ def test_a_notebook_set_to_raise_still_gets_the_near_miss_of_values_beyond_half_
     with np.errstate(all="raise"):
         result, lines = run(lambda x: x * 1000.1 + np.pi, spec)
     assert lines[-1] == CLOSE + "1e+02 (at index 0: expected 1e+06, got 1.0001e+06); " + ROUNDED
+
+
+# --------------------------------------------------------------------------- the checkers' own hooks and inputs
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.uint8, np.float32])
+def test_an_integer_or_unsigned_answer_is_checked_by_its_values(dtype):
+    """Whole-number answers (a label, a count) come back as int or uint arrays; they are numbers, not refused."""
+    spec = one_case((np.array([1.0, 2.0, 3.0]),), [1.0, 4.0, 9.0])
+    result, lines = run(lambda x: np.square(x).astype(dtype), spec)
+    assert result.passed, lines
+
+
+def test_a_checkers_shape_hook_gets_the_shape_returned_and_its_hint_is_shown():
+    seen = []
+
+    def diagnose_shape(case, shape):
+        seen.append((case.label, shape))
+        return f"the checker's own hint for shape {shape}"
+
+    spec = Spec("check_square", SQUARE.make_cases, diagnose_shape=diagnose_shape)
+    lines = run(lambda x: np.square(x)[..., None], spec)[1]
+    assert lines[1:] == [
+        "  expected an array of shape (3,), got shape (3, 1)",
+        "  hint: the checker's own hint for shape (3, 1)",
+    ]
+    assert seen == [("a vector", (3, 1))]
+
+
+def test_a_checkers_values_hook_gets_the_answer_as_float64_and_its_hint_is_shown():
+    seen = []
+
+    def diagnose_values(case, got):
+        seen.append((case.label, got.dtype, got.tolist()))
+        return "the checker's own hint for these values"
+
+    spec = Spec("check_square", SQUARE.make_cases, diagnose_values=diagnose_values)
+    lines = run(lambda x: np.ones(x.shape, dtype=np.int64), spec)[1]
+    assert lines[-1] == "  hint: the checker's own hint for these values"
+    assert seen == [("a vector", np.dtype(np.float64), [1.0, 1.0, 1.0])]
+
+
+@pytest.mark.parametrize(
+    ("fn", "hint"),
+    [
+        (lambda x: x if x > 0 else -x, "Python's max() or sum() (or an `if`) was given a whole array"),
+        (lambda x: x * float("two"), "run your function on the input above to see the error"),  # another ValueError
+    ],
+    ids=["truth value of an array", "could not convert"],
+)
+def test_only_the_truth_value_error_gets_the_whole_array_hint(fn, hint):
+    assert run(fn)[1][-1].startswith("  hint: " + hint)
+
+
+def test_random_logits_are_normal_with_mean_0_and_standard_deviation_scale_rounded_to_4_decimals():
+    """Against the distribution's moments (standard errors at n = 200000: 0.007 for the mean, 0.005 for sd 3)."""
+    from helpers.checks._core import random_logits
+
+    x = random_logits((200_000,), seed=0)
+    assert abs(x.mean()) < 0.03
+    assert abs(x.std() - 3.0) < 0.03
+    assert np.array_equal(x, np.round(x, 4))
+    half = random_logits((200_000,), seed=1, scale=0.5)
+    assert abs(half.mean()) < 0.005
+    assert abs(half.std() - 0.5) < 0.005
