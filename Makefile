@@ -51,8 +51,10 @@ mutation: $(VENV)/.test
 bench: $(VENV)/.book
 	$(BIN)/python benchmarks/softmax.py
 
-# Re-run every chapter in a fresh kernel and save its outputs (after editing a chapter; nbval compares them).
+# Re-run every chapter in a fresh kernel and save its outputs (after editing a chapter; nbval compares them), after
+# writing each chapter's Colab cell from the repository and branch in _config.yml.
 notebooks: $(VENV)/.book
+	$(BIN)/python tools/colab_cells.py
 	$(BIN)/python tools/execute_notebooks.py
 
 # The notebooks without their solutions, for handing out in class.

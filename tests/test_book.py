@@ -2,8 +2,12 @@
 
 import json
 import re
+import sys
 
 from book_layout import CHAPTER_NOTEBOOKS, CONFIG, ROOT, toc_pages
+
+sys.path.insert(0, str(ROOT / "tools"))
+import colab_cells  # noqa: E402
 
 
 def test_book_builds_without_a_single_warning(book_build):
@@ -46,12 +50,28 @@ def test_solutions_are_folded_in_dropdowns(site):
 def test_each_chapter_starts_with_a_colab_cell_that_installs_from_the_configured_repository():
     repository = CONFIG["repository"]
     expected = f"git+{repository['url']}@{repository['branch']}"
+    assert colab_cells.stale_chapters(CONFIG, CHAPTER_NOTEBOOKS) == [], "run tools/colab_cells.py"
     for path in CHAPTER_NOTEBOOKS:
         first = json.loads(path.read_text())["cells"][0]
         source = "".join(first["source"])
         assert "remove-cell" in first["metadata"].get("tags", []), f"{path.name}: hide the Colab cell on the website"
         assert 'if "google.colab" in sys.modules:' in source, f"{path.name}: the Colab cell must do nothing elsewhere"
         assert expected in source, f"{path.name}: the Colab cell must install from {expected} (see _config.yml)"
+
+
+def test_a_fork_changes_the_repository_once_and_every_colab_cell_follows(tmp_path):
+    fork = {**CONFIG, "repository": {**CONFIG["repository"], "url": "https://github.com/someone/fork", "branch": "v2"}}
+    copies = []
+    for path in CHAPTER_NOTEBOOKS:
+        copies.append(tmp_path / path.name)
+        copies[-1].write_text(path.read_text())
+    assert colab_cells.stale_chapters(fork, copies) == copies
+    colab_cells.write(fork, copies)
+    assert colab_cells.stale_chapters(fork, copies) == []
+    for copy in copies:
+        notebook = json.loads(copy.read_text())
+        assert "git+https://github.com/someone/fork@v2" in "".join(notebook["cells"][0]["source"])
+        assert "remove-cell" in notebook["cells"][0]["metadata"]["tags"]  # only the source changes
 
 
 def test_binder_pins_a_python_version_that_the_package_supports():
