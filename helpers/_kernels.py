@@ -7,10 +7,10 @@ trip from memory and one back.
 
 Accuracy (Blanchard, Higham and Higham 2021): ``d = fl(x - m)`` carries a rounding error ``delta`` of up to half
 an ulp of ``d``, and ``exp`` turns an absolute error in its argument into the same *relative* error of its
-result, which grows with ``|x|``.  TwoSum (Knuth) recovers ``delta = (x - m) - d`` exactly from four more
-subtractions, and ``exp(d + delta) = exp(d) (1 + delta)`` to within ``delta**2``, so the kernels correct each
-term by one multiply-add.  float16 and float32 are computed in float64 (their difference ``x - m`` is then all
-but exact) and rounded once at the end.
+result, which grows with ``|x|``.  TwoSum (Moller 1965, Knuth) recovers ``delta = (x - m) - d`` exactly from five
+more additions and subtractions, and ``exp(d + delta) = exp(d) (1 + delta)`` to within ``delta**2``, so the kernels
+correct each term by one multiply-add.  float16 and float32 are computed in float64 (their difference ``x - m`` is
+then all but exact) and rounded once at the end.
 
 Validation costs no extra pass: the row maxima the algorithm needs anyway are NaN if a row holds a NaN, ``+inf``
 if it holds ``+inf`` and ``-inf`` if every entry is masked, so a single test of the maxima flags every bad row
@@ -124,6 +124,55 @@ def _sum(e, q, r, sigma):
     exact = q.sum(axis=1, keepdims=True)
     np.subtract(e, q, out=r)
     return exact + r.sum(axis=1, keepdims=True)
+
+
+def shifted_exp(x, shift):
+    """``exp(x - shift)`` with TwoSum's correction of the rounding error of ``x - shift``, as :func:`rows` does.
+
+    Within about an ulp of the exact ``exp(x - shift)`` where the plain ``np.exp(x - shift)`` loses ``|x - shift|``
+    units of roundoff.  Broadcasts; a term that is 0 (``x`` masked as ``-inf``, or ``x - shift`` below -745) is 0.
+    """
+    with np.errstate(invalid="ignore", under="ignore", over="ignore"):
+        d = x - shift
+        b_virtual = d - x
+        a_virtual = d - b_virtual
+        delta = (x - a_virtual) + (-shift - b_virtual)
+        e = np.exp(d)
+        return np.where(e == 0, 0.0, e + e * delta)
+
+
+def two_product(a, b):
+    """``p = fl(a * b)`` and its exact rounding error (Dekker 1971, with Veltkamp's splitting), elementwise.
+
+    Exact for float64 products far from overflow and underflow, as the running sums of the online softmax are.
+    """
+    p = a * b
+    a_hi, a_lo = _split(a)
+    b_hi, b_lo = _split(b)
+    return p, ((a_hi * b_hi - p) + a_hi * b_lo + a_lo * b_hi) + a_lo * b_lo
+
+
+def _split(a):
+    """Veltkamp's splitting: ``a = hi + lo`` exactly, each with at most 26 significant bits."""
+    c = 134217729.0 * a  # 2**27 + 1
+    hi = c - (c - a)
+    return hi, a - hi
+
+
+def two_sum(a, b):
+    """TwoSum (Knuth): ``s = fl(a + b)`` and its exact rounding error, elementwise."""
+    s = a + b
+    b_virtual = s - a
+    a_virtual = s - b_virtual
+    return s, (a - a_virtual) + (b - b_virtual)
+
+
+def chunk_sum(e):
+    """Sums over the last axis of terms ``0 <= e <= 1`` to within one rounding (:func:`_sum`), any leading shape."""
+    flat = e.reshape(-1, e.shape[-1])
+    q, r = np.empty_like(flat), np.empty_like(flat)
+    sigma = 2.0 ** (2 * flat.shape[1] - 1).bit_length()
+    return _sum(flat, q, r, sigma)[:, 0].reshape(e.shape[:-1])
 
 
 def _clear_nan(e):
