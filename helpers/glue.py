@@ -25,14 +25,14 @@ GLUE_PREFIX = "application/papermill.record/"
 def glue(name, value):
     """Store ``value`` under ``name`` for the prose to paste with ``{glue:text}`name```; show nothing in the cell.
 
+    Outside IPython (a plain script, a doctest) there is no notebook to store it in, and nothing happens.
+
     Parameters
     ----------
     name : str
         The key the prose refers to; unique within the chapter.
-    value : str or number
+    value : str or float
         What the sentence shows. A string is pasted as it is (without its quotes).
-
-    Outside IPython (a plain script, a doctest) there is no notebook to store it in, and nothing happens.
 
     Examples
     --------
