@@ -37,8 +37,8 @@ __all__ = [
 # --------------------------------------------------------------------------- input checks
 
 
-def _as_float_array(x, name):
-    """Return ``x`` as a non-empty floating array; integers become float64."""
+def _as_float_array(x, name, allow_empty=False):
+    """Return ``x`` as a floating array (non-empty unless ``allow_empty``); integers become float64."""
     arr = np.asarray(x)
     if arr.dtype == bool or not (
         np.issubdtype(arr.dtype, np.floating) or np.issubdtype(arr.dtype, np.integer)
@@ -46,7 +46,7 @@ def _as_float_array(x, name):
         raise TypeError(f"{name} must hold real numbers, got dtype {arr.dtype}")
     if np.issubdtype(arr.dtype, np.integer):
         arr = arr.astype(np.float64)
-    if arr.size == 0:
+    if arr.size == 0 and not allow_empty:
         raise ValueError(f"{name} is empty (shape {arr.shape}): there is nothing to normalise")
     if np.isnan(arr).any():
         raise ValueError(f"{name} contains NaN at index {_first(np.isnan(arr))}")
@@ -60,22 +60,24 @@ def _first(mask):
 
 
 def _logits(x, axis=-1, name="x"):
-    """Validate logits: real, non-empty, no NaN, no +inf, not every entry masked."""
-    arr = _as_float_array(x, name)
-    if arr.ndim == 0:
-        raise ValueError(f"{name} is a scalar: softmax needs at least one axis of scores")
+    """Validate logits: real, no NaN, no +inf, not every entry masked.
+
+    An empty array is valid (an empty batch, or an empty axis); a 0-d array is one score of one class, and its
+    ``axis`` must be 0 or -1, as in PyTorch.
+    """
+    arr = _as_float_array(x, name, allow_empty=True)
     if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
         raise TypeError(f"axis must be an int (the class axis), got {axis!r}")
-    if not -arr.ndim <= axis < arr.ndim:
+    if not -max(arr.ndim, 1) <= axis < max(arr.ndim, 1):
         raise ValueError(f"axis {axis} is out of range for {name} with shape {arr.shape}")
-    axis = int(axis) % arr.ndim
+    axis = int(axis) % max(arr.ndim, 1)
     if np.isposinf(arr).any():
         raise ValueError(
             f"{name} contains +inf at index {_first(np.isposinf(arr))}: "
             "an infinite score has no finite probability"
         )
-    masked = np.isneginf(arr).all(axis=axis)
-    if masked.any():
+    masked = np.isneginf(arr).all(axis=axis) if arr.ndim else np.isneginf(arr)
+    if arr.size and masked.any():  # an empty axis has no entry, masked or not
         raise ValueError(
             f"every entry of {name} is -inf along axis {axis} (for example at "
             f"{_first(masked)}): a fully masked row has no softmax"
@@ -94,7 +96,12 @@ def _by_rows(x, axis, kind):
     ok_dtype = arr.dtype != bool and (np.issubdtype(arr.dtype, np.floating) or np.issubdtype(arr.dtype, np.integer))
     ok_axis = not isinstance(axis, bool) and isinstance(axis, (int, np.integer)) and -arr.ndim <= axis < arr.ndim
     if not (ok_dtype and arr.size and arr.ndim and ok_axis):
-        _logits(x, axis)  # raises, naming the problem
+        arr, axis = _logits(x, axis)  # raises, naming the problem, unless the input is 0-d or empty
+        if arr.ndim == 0:  # one score of one class: the row of length 1 it is
+            return _by_rows(arr.reshape(1), 0, kind).reshape(())[()]
+        if kind == _kernels.LOGSUMEXP:  # the log of an empty sum is -inf; a batch of no rows has no sums
+            return np.full(np.delete(arr.shape, axis), -np.inf, dtype=arr.dtype)[()]
+        return arr.copy()  # an empty batch, or rows of no scores: an empty result of the same shape
     if np.issubdtype(arr.dtype, np.integer):
         arr = arr.astype(np.float64)
     moved = np.moveaxis(arr, axis, -1)
@@ -141,6 +148,11 @@ def softmax(x, axis=-1):
     Works on any shape; float16/32/64 are kept, integers become float64, and
     ``-inf`` entries are masked (probability exactly 0).
 
+    Edge cases follow SciPy, PyTorch and JAX: an empty array (a batch of no
+    rows, or rows of no scores along ``axis``) gives an empty array of the same
+    shape, and a 0-d ``x`` is one score of one class, so ``softmax(1000.0)`` is
+    ``1.0`` (``axis`` must then be 0 or -1).
+
     >>> softmax([1.0, 2.0, 3.0]).round(4)
     array([0.09  , 0.2447, 0.6652])
     >>> softmax([0.0, -np.inf])
@@ -155,8 +167,13 @@ def logsumexp(x, axis=-1):
     .. math:: \operatorname{LSE}(x) = m + \log\Bigl(1 + \sum_{j \ne j^*} e^{x_j - m}\Bigr),
               \qquad m = x_{j^*} = \max_j x_j
 
+    Over an empty axis the sum is empty and its log is ``-inf`` (as in SciPy,
+    PyTorch and JAX); a 0-d ``x`` is one term, so ``logsumexp(1.0)`` is ``1.0``.
+
     >>> float(logsumexp([1000.0, 1000.0]))  # 1000 + log 2, where the naive form overflows
     1000.6931471805599
+    >>> float(logsumexp([]))
+    -inf
     """
     return _by_rows(x, axis, _kernels.LOGSUMEXP)
 
@@ -167,7 +184,9 @@ def log_softmax(x, axis=-1):
     Never takes the log of a probability, so it stays finite where
     ``np.log(softmax(x))`` gives ``-inf`` (a logit gap above about 745 in
     float64).  Masked entries (``-inf``) give ``-inf``; a finite result below
-    the float range saturates at the most negative finite float.
+    the float range saturates at the most negative finite float.  An empty
+    array gives an empty array of its shape, and a 0-d ``x`` (one class) gives
+    ``0.0``, as in SciPy, PyTorch and JAX.
 
     >>> log_softmax([0.0, 1000.0])
     array([-1000.,     0.])
@@ -182,13 +201,17 @@ def softmax_jacobian(x):
               \qquad J = \operatorname{diag}(s) - s s^\top
 
     ``J`` is symmetric and each row sums to 0.  For backpropagation prefer
-    :func:`softmax_vjp`, which never builds this matrix.
+    :func:`softmax_vjp`, which never builds this matrix.  An empty batch gives
+    an empty result; a 0-d ``x`` (one class, whose probability is always 1)
+    gives the derivative ``0.0``.
 
     >>> softmax_jacobian([0.0, 0.0])
     array([[ 0.25, -0.25],
            [-0.25,  0.25]])
     """
     s = softmax(x, axis=-1)
+    if s.ndim == 0:
+        return np.zeros_like(s)[()]
     diag = s[..., :, None] * np.eye(s.shape[-1], dtype=s.dtype)
     return diag - s[..., :, None] * s[..., None, :]
 
@@ -199,43 +222,49 @@ def softmax_vjp(x, g):
     .. math:: (g^\top J)_j = s_j \, (g_j - g \cdot s)
 
     ``J`` is symmetric, so this is also the Jacobian-vector product :math:`J g`.
-    ``g`` must have the shape of ``x``; leading axes are a batch, one product per row.
+    ``g`` must have the shape of ``x``; leading axes are a batch, one product per row.  Empty input gives an empty
+    result, and a 0-d ``x`` (one class) gives ``0.0``, as :func:`softmax_jacobian` does.
 
     >>> softmax_vjp([0.0, 0.0], [1.0, 0.0])
     array([ 0.25, -0.25])
     """
     s = softmax(x, axis=-1)
-    g = _as_float_array(g, "g")
+    g = _as_float_array(g, "g", allow_empty=True)
     if g.shape != s.shape:
         raise ValueError(f"g has shape {g.shape} but x has shape {s.shape}: they must match")
     if not np.isfinite(g).all():
         raise ValueError(f"g contains inf at index {_first(~np.isfinite(g))}")
+    if s.ndim == 0:
+        return np.zeros_like(s)[()]
     return s * (g - np.sum(g * s, axis=-1, keepdims=True))
 
 
 # --------------------------------------------------------------------------- labels and loss
 
 
-def _integer_labels(labels, num_classes, name="labels"):
+def _integer_labels(labels, num_classes, name="labels", ignore_index=None):
     arr = np.asarray(labels)
-    if arr.size == 0:
-        raise ValueError(f"{name} is empty (shape {arr.shape})")
+    if arr.size == 0 and arr.dtype == np.float64:
+        arr = arr.astype(np.int64)  # [] is float64 to NumPy; an empty batch holds no non-integer label
     if arr.dtype == bool or not np.issubdtype(arr.dtype, np.integer):
         raise TypeError(
             f"{name} must be integer class indices, got dtype {arr.dtype}"
             " (for one-hot or soft targets pass one row per example, shape (m, k))"
         )
-    bad = (arr < 0) | (arr >= num_classes)
+    bad = ((arr < 0) | (arr >= num_classes)) & (arr != ignore_index if ignore_index is not None else True)
     if bad.any():
         raise ValueError(
             f"{name} has {arr[bad].flat[0]} at index {_first(bad)}, out of range "
-            f"for {num_classes} classes (valid labels are 0 to {num_classes - 1})"
+            f"for {num_classes} classes (valid labels are 0 to {num_classes - 1}"
+            + (f", or the ignore_index {ignore_index})" if ignore_index is not None else ")")
         )
     return arr
 
 
 def one_hot(labels, num_classes):
     """One-hot encode integer ``labels`` (any shape) into float64, adding a last axis.
+
+    An empty array of labels gives an empty array of shape ``labels.shape + (num_classes,)``.
 
     >>> one_hot([2, 0], 3)
     array([[0., 0., 1.],
@@ -249,8 +278,33 @@ def one_hot(labels, num_classes):
     return (arr[..., None] == np.arange(num_classes)).astype(np.float64)
 
 
-def _logits_and_target(logits, target):
-    """Validate a (logits, target) pair; return 2-D logits and a 2-D float target."""
+_REDUCTIONS = ("mean", "sum", "none")
+
+
+def _options(reduction, weight, ignore_index, label_smoothing, k, dtype):
+    """Validate the options of :func:`cross_entropy`; return the class weights as an array (ones if None)."""
+    if not isinstance(reduction, str) or reduction not in _REDUCTIONS:
+        raise ValueError(f"reduction must be one of 'mean', 'sum', 'none', got {reduction!r}")
+    if isinstance(label_smoothing, bool) or not isinstance(label_smoothing, (int, float, np.integer, np.floating)):
+        raise TypeError(f"label_smoothing must be a number in [0, 1], got {label_smoothing!r}")
+    if not 0 <= label_smoothing <= 1:
+        raise ValueError(f"label_smoothing must be in [0, 1] (the weight of the uniform target), got {label_smoothing}")
+    if ignore_index is not None and (isinstance(ignore_index, bool) or not isinstance(ignore_index, (int, np.integer))):
+        raise TypeError(f"ignore_index must be an int (a label value) or None, got {ignore_index!r}")
+    if weight is None:
+        return np.ones(k, dtype=dtype)
+    w = _as_float_array(weight, "weight")
+    if w.shape != (k,):
+        raise ValueError(f"weight must hold one number per class, shape ({k},), got shape {w.shape}")
+    if not np.isfinite(w).all() or (w < 0).any():
+        bad = ~np.isfinite(w) | (w < 0)
+        raise ValueError(f"weight must be finite and non-negative, got {w[bad][0]} for class {_first(bad)}")
+    return w.astype(dtype)
+
+
+def _cross_entropy_parts(logits, target, reduction, weight, ignore_index, label_smoothing):
+    """Everything the loss and its gradient share: 2-D logits, the smoothed target rows q, the class weights w,
+    which examples count, and the denominator of the reduction."""
     z, _ = _logits(logits, axis=-1, name="logits")
     if z.ndim not in (1, 2):
         raise ValueError(
@@ -259,29 +313,54 @@ def _logits_and_target(logits, target):
     single = z.ndim == 1
     z2 = z[None, :] if single else z
     m, k = z2.shape
+    if k == 0:
+        raise ValueError(f"logits have shape {z.shape}: no classes, so no probability for any label")
+    w = _options(reduction, weight, ignore_index, label_smoothing, k, z.dtype)
     t = np.asarray(target)
     if t.shape == z.shape:
-        y = _distribution(t, z.dtype)
-        y = y[None, :] if single else y
+        if ignore_index is not None:
+            raise ValueError(
+                "ignore_index applies to integer labels only (as in PyTorch); with probability rows, "
+                "give an ignored example a zero row weight instead"
+            )
+        y = _distribution(t, z.dtype).reshape(m, k)
+        counted = np.ones(m, dtype=bool)
+        # PyTorch, probability targets: the mean divides by the number of examples, whatever the weights.
+        denominator = m
     elif t.shape == z.shape[:-1]:
-        y = one_hot(_integer_labels(t, k), k).astype(z.dtype).reshape(m, k)
+        labels = _integer_labels(t, k, ignore_index=ignore_index).reshape(m)
+        counted = labels != ignore_index if ignore_index is not None else np.ones(m, dtype=bool)
+        y = one_hot(np.where(counted, labels, 0), k).astype(z.dtype)
+        y[~counted] = 0
+        # PyTorch, integer labels: the mean divides by the total weight of the counted examples' true classes.
+        denominator = w[labels[counted]].sum()
     else:
         raise ValueError(
             f"target has shape {t.shape} but logits have shape {z.shape}: pass integer labels "
             f"of shape {z.shape[:-1]} or one probability row per example, shape {z.shape}"
         )
-    impossible = (y > 0) & np.isneginf(z2)
+    q = (1 - label_smoothing) * y + label_smoothing / k
+    q[~counted] = 0
+    impossible = (q > 0) & np.isneginf(z2)
     if impossible.any():
         raise ValueError(
             f"target puts probability on a masked class (logit -inf) at {_first(impossible)}: "
             "the loss would be infinite"
+            + (" (label smoothing puts eps / k on every class)" if label_smoothing > 0 else "")
         )
-    return z2, y
+    if reduction == "mean" and not denominator > 0:
+        raise ValueError(
+            "the mean divides by the total weight of the examples' targets, which is 0 here (an empty batch, every "
+            "example ignored, or only classes of weight 0): it is undefined (PyTorch returns nan); "
+            "use reduction='sum'"
+        )
+    scale = 1 / denominator if reduction == "mean" else 1
+    return z2, q, w, single, scale
 
 
 def _distribution(t, dtype):
     """Check that every row of ``t`` is a probability distribution."""
-    y = _as_float_array(t, "target")
+    y = _as_float_array(t, "target", allow_empty=True)
     if not np.isfinite(y).all():
         raise ValueError(f"target contains inf at index {_first(~np.isfinite(y))}")
     if (y < 0).any():
@@ -299,40 +378,71 @@ def _distribution(t, dtype):
     return y.astype(dtype)
 
 
-def cross_entropy(logits, target):
-    r"""Mean cross-entropy of softmax(logits) against ``target``.
+def cross_entropy(logits, target, *, reduction="mean", weight=None, ignore_index=None, label_smoothing=0.0):
+    r"""Cross-entropy of softmax(logits) against ``target``, with PyTorch's options.
 
-    .. math:: L = -\frac{1}{m} \sum_{n=1}^{m} \sum_{c=1}^{k} y_{nc} \log \operatorname{softmax}(z_n)_c
+    .. math:: \ell_n = -\sum_{c=1}^{k} w_c \, q_{nc} \log \operatorname{softmax}(z_n)_c, \qquad
+              q_n = (1 - \varepsilon)\, y_n + \varepsilon / k
 
     ``target`` is integer labels of shape ``(m,)`` or one probability row per
     example, shape ``(m, k)`` (one-hot or soft).  A single example may be passed
     as logits ``(k,)`` with an int label or a ``(k,)`` distribution.  Computed
     through :func:`log_softmax`, so it stays finite for any finite logits.
 
+    The options follow :func:`torch.nn.functional.cross_entropy`:
+
+    - ``reduction``: ``"mean"`` (default), ``"sum"`` or ``"none"`` (one loss per example).
+    - ``weight``: one non-negative number :math:`w_c` per class (default all 1).  With integer labels
+      the mean divides by the total weight of the examples' true classes,
+      :math:`L = \sum_n \ell_n / \sum_n w_{c_n}`; with probability rows it divides by :math:`m`
+      (PyTorch's documented formula for probability targets).
+    - ``ignore_index``: a label value (integer labels only) whose examples count neither in the sum nor in
+      the denominator.  Default ``None``: no label is ignored (PyTorch's default is -100).
+    - ``label_smoothing``: :math:`\varepsilon \in [0, 1]`; the target becomes
+      :math:`(1 - \varepsilon)\, y + \varepsilon / k`.
+
+    A mean whose denominator is 0 (an empty batch, every example ignored) raises ``ValueError``: it is
+    0/0, for which PyTorch returns NaN.  ``"sum"`` gives 0 there and ``"none"`` an empty array.
+
     >>> round(float(cross_entropy([[2.0, 0.0], [0.0, 2.0]], [0, 1])), 4)
     0.1269
+    >>> cross_entropy([[2.0, 0.0], [0.0, 2.0]], [0, 1], reduction="none").round(4)
+    array([0.1269, 0.1269])
+    >>> round(float(cross_entropy([[2.0, 0.0], [0.0, 2.0]], [0, 1], weight=[1.0, 3.0])), 4)
+    0.1269
     """
-    z, y = _logits_and_target(logits, target)
-    logp = log_softmax(z, axis=-1)
-    # 0 * log p is 0 even where p is 0 (a masked class): multiply only where y > 0.
-    terms = np.multiply(y, logp, where=y > 0, out=np.zeros_like(logp))
-    # Divide before adding, so a batch of huge (finite) losses cannot overflow the sum.
-    return np.sum(-terms.sum(axis=-1) / z.shape[0])[()]
+    z, q, w, single, scale = _cross_entropy_parts(logits, target, reduction, weight, ignore_index, label_smoothing)
+    logp = log_softmax(z, axis=-1) if z.size else z.copy()
+    wq = q * w
+    # 0 * log p is 0 even where p is 0 (a masked class): multiply only where the weighted target is > 0.
+    terms = np.multiply(wq, logp, where=wq > 0, out=np.zeros_like(logp))
+    losses = -terms.sum(axis=-1)
+    if reduction == "none":
+        return losses[0] if single else losses
+    # Scale before adding, so a batch of huge (finite) losses cannot overflow the sum.
+    return np.sum(losses * scale)[()]
 
 
-def cross_entropy_grad(logits, target):
-    r"""Gradient of :func:`cross_entropy` with respect to the logits.
+def cross_entropy_grad(logits, target, *, reduction="mean", weight=None, ignore_index=None, label_smoothing=0.0):
+    r"""Gradient of :func:`cross_entropy` with respect to the logits, with the same options.
 
-    .. math:: \frac{\partial L}{\partial z_{nc}} = \frac{\operatorname{softmax}(z_n)_c - y_{nc}}{m}
+    .. math:: \frac{\partial \ell_n}{\partial z_{nj}} = p_{nj} \sum_c w_c q_{nc} - w_j q_{nj},
+              \qquad p_n = \operatorname{softmax}(z_n)
 
-    The division by the batch size ``m`` comes from the mean in the loss.
-    Returns an array with the shape of ``logits``.
+    which is :math:`p_n - q_n` without weights.  ``"mean"`` divides by the denominator of the loss (the batch
+    size ``m``, or the total weight of the true classes for weighted integer labels), ``"sum"`` does not, and
+    ``"none"`` returns each example's gradient of its own loss :math:`\ell_n` (row ``n`` of the result).
+    Ignored examples get a zero row.  Returns an array with the shape of ``logits``.
 
     >>> cross_entropy_grad([[0.0, 0.0]], [1])
     array([[ 0.5, -0.5]])
     """
-    z, y = _logits_and_target(logits, target)
-    grad = (softmax(z, axis=-1) - y) / z.shape[0]
+    z, q, w, single, scale = _cross_entropy_parts(logits, target, reduction, weight, ignore_index, label_smoothing)
+    wq = q * w
+    p = softmax(z, axis=-1) if z.size else z.copy()
+    grad = p * wq.sum(axis=-1, keepdims=True) - wq
+    if reduction != "none":
+        grad = grad * scale
     return grad.reshape(np.shape(logits))
 
 
@@ -427,6 +537,8 @@ def online_softmax(x, chunk_size):
     size = _chunk(chunk_size)
     if arr.ndim == 0 or arr.size == 0:
         return softmax(arr)  # one class, or nothing to read: as softmax (1.0, or an empty array of the same shape)
+    if arr.ndim == 0 or arr.size == 0:
+        return softmax(arr)  # one class, or nothing to read: as softmax (1.0, or an empty array of the same shape)
     work = arr.astype(np.float64)
     m = np.full(work.shape[:-1], -np.inf)
     # The running sum as an unevaluated pair total + total_lo, rescaled with an exact product and added to with
@@ -478,12 +590,13 @@ def online_attention(q, k, v, block_size):
 
     For each block of keys, the running max ``m``, running sum ``l`` and running output ``o`` are rescaled by
     :math:`e^{m - m'}` before the block's terms are added, exactly as in :func:`online_softmax`; dividing by ``l``
-    once at the end gives :func:`attention`'s result (Dao et al. 2022).  ``block_size`` keys per block.
+    once at the end gives :func:`attention`'s result (Dao et al. 2022).  ``block_size`` keys per block.  The result
+    has the inputs' dtype, as in :func:`attention`.
 
     >>> online_attention([[1.0, 0.0]], [[1.0, 0.0], [0.0, 1.0]], [[1.0], [0.0]], block_size=1).round(4)
     array([[0.6698]])
     """
-    q, k, v = _attention_inputs(q, k, v)
+    q, k, v, dtype = _attention_inputs(q, k, v)
     size = _chunk(block_size)
     m = np.full(q.shape[0], -np.inf)
     total = np.zeros(q.shape[0])
@@ -496,4 +609,4 @@ def online_attention(q, k, v, block_size):
         total = total * scale + p.sum(axis=1)
         o = o * scale[:, None] + p @ v[start:start + size]
         m = m_new
-    return o / total[:, None]
+    return (o / total[:, None]).astype(dtype, copy=False)

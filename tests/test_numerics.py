@@ -687,10 +687,9 @@ LOGIT_FUNCTIONS = [
 
 BAD_LOGITS = [
     pytest.param(np.array([0.0, np.nan]), ValueError, "NaN", id="nan"),
-    pytest.param(np.array([]), ValueError, "empty", id="empty"),
-    pytest.param(np.zeros((3, 0)), ValueError, "empty", id="empty-rows"),
-    pytest.param(np.float64(1.0), ValueError, "scalar", id="0-d"),
-    pytest.param(np.float64(np.nan), ValueError, "contains NaN|is a scalar", id="0-d-nan"),
+    pytest.param(np.float64(np.nan), ValueError, "contains NaN", id="0-d-nan"),
+    pytest.param(np.float64(np.inf), ValueError, r"\+inf", id="0-d-plus-inf"),
+    pytest.param(np.float64(-np.inf), ValueError, "masked", id="0-d-masked"),
     pytest.param(np.array([0.0, np.inf]), ValueError, r"\+inf", id="plus-inf"),
     pytest.param(np.array([[0.0, 1.0], [-np.inf, -np.inf]]), ValueError, "-inf.*masked", id="fully-masked-row"),
     pytest.param(np.array(["1", "2"]), TypeError, "real numbers", id="str"),
@@ -794,7 +793,6 @@ def test_softmax_vjp_bad_g_raises_a_named_error(x, g, error, message):
         pytest.param([0, 3], 3, ValueError, "out of range", id="label-equal-to-k"),
         pytest.param([0, -1], 3, ValueError, "out of range", id="negative-label"),
         pytest.param([0.0, 1.0], 3, TypeError, "integer", id="float-labels"),
-        pytest.param([], 3, ValueError, "empty", id="empty-labels"),
         pytest.param(5, 3, ValueError, "out of range", id="scalar-label-out-of-range"),
     ],
 )
