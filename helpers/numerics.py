@@ -537,8 +537,6 @@ def online_softmax(x, chunk_size):
     size = _chunk(chunk_size)
     if arr.ndim == 0 or arr.size == 0:
         return softmax(arr)  # one class, or nothing to read: as softmax (1.0, or an empty array of the same shape)
-    if arr.ndim == 0 or arr.size == 0:
-        return softmax(arr)  # one class, or nothing to read: as softmax (1.0, or an empty array of the same shape)
     work = arr.astype(np.float64)
     m = np.full(work.shape[:-1], -np.inf)
     # The running sum as an unevaluated pair total + total_lo, rescaled with an exact product and added to with
