@@ -13,13 +13,15 @@ True
 
 from __future__ import annotations
 
+import functools
+import math
+import weakref
 from fractions import Fraction
 from typing import Callable
 
 import numpy as np
 
-from helpers import numerics
-from helpers.checks._core import Case, CheckResult, Spec, close, random_logits, run_check
+from helpers.checks._core import LOG_MAX, Case, CheckResult, Spec, close, random_logits, run_check
 
 __all__ = ["check_online_softmax", "check_two_sum", "check_ulp_distance"]
 
@@ -177,92 +179,184 @@ def check_two_sum(fn: Callable | None) -> CheckResult:
 # --------------------------------------------------------------------------- online softmax
 
 
-def _no_rescale(x, size):
-    """The running sum is never rescaled when the max grows."""
-    m, total = -np.inf, 0.0
-    for start in range(0, len(x), size):
-        m = max(m, float(np.max(x[start:start + size])))
-        total += float(np.sum(np.exp(x[start:start + size] - m)))
-    return np.exp(x - m) / total
+_READ_TWICE = "the chunks were read a second time: one pass updates mu and ell as each chunk arrives"
+_KEPT = "earlier chunks were kept in memory: one pass keeps only mu and ell, not list(chunks)"
+_NO_ARRAY = "chunks arrive one at a time: loop with `for chunk in chunks`; they are not one array"
 
 
-def _inverted_rescale(x, size):
-    """Rescaled by exp(m_new - m_old) instead of exp(m_old - m_new)."""
-    m, total = float(np.max(x[:size])), 0.0  # the first chunk's max: its own factor exp(0) is 1 either way
-    for start in range(0, len(x), size):
-        new = max(m, float(np.max(x[start:start + size])))
-        total = total * np.exp(new - m) + float(np.sum(np.exp(x[start:start + size] - new)))
-        m = new
-    return np.exp(x - m) / total
+class ChunkStream:
+    """The scores of a case, handed out one chunk at a time and only once, as data streaming from memory.
+
+    A second loop over the chunks raises (a two-pass softmax cannot read the scores again), and so does keeping
+    the chunks already read (``list(chunks)``): at most two of the chunks handed out may still be alive.
+    The copy the reader's function gets is open (it is not an array) until the function returns (:meth:`close`);
+    the case's own stream is closed, an array of the scores, for the feedback.
+    """
+
+    def __init__(self, chunks, closed=True):
+        self.chunks = tuple(np.array(c, dtype=np.float64) for c in chunks)
+        self._read, self._closed = False, closed
+
+    def __iter__(self):
+        if self._read:
+            raise RuntimeError(_READ_TWICE)
+        self._read = True
+        return self._handed_out()
+
+    def _handed_out(self):
+        given = []
+        for chunk in self.chunks:
+            self._check_kept(given)
+            fresh = chunk.copy()
+            given.append(weakref.ref(fresh))
+            yield fresh
+            del fresh  # hold no reference while the reader works on the next chunk
+        self._check_kept(given)
+
+    @staticmethod
+    def _check_kept(given):
+        # The current chunk and one more (a first chunk kept to start the running values) may still be held.
+        if sum(ref() is not None for ref in given) > 2:
+            raise RuntimeError(_KEPT)
+
+    def close(self):
+        self._closed = True
+
+    def scores(self):
+        return np.concatenate(self.chunks)
+
+    def __array__(self, dtype=None, copy=None):
+        if not self._closed:
+            raise TypeError(_NO_ARRAY)
+        return self.scores() if dtype is None else self.scores().astype(dtype)
+
+    def __deepcopy__(self, memo):
+        return ChunkStream(self.chunks, closed=False)  # unread and open: every call gets the stream afresh
+
+    def __eq__(self, other):
+        return isinstance(other, ChunkStream) and len(self.chunks) == len(other.chunks) and all(
+            np.array_equal(a, b) for a, b in zip(self.chunks, other.chunks))
+
+    __hash__ = None
 
 
-def _written_during_the_pass(x, size):
-    """Each chunk's outputs written as it is read, with the running max of that moment, then all divided by the
-    final total."""
-    m, total, out = float(np.max(x[:size])), 0.0, []  # the first chunk's max, as in _inverted_rescale
-    for start in range(0, len(x), size):
-        chunk = x[start:start + size]
-        new = max(m, float(np.max(chunk)))
-        total = total * np.exp(m - new) + float(np.sum(np.exp(chunk - new)))
-        out.append(np.exp(chunk - new))
-        m = new
-    return np.concatenate(out) / total
+def _one_pass(fn):
+    """Call ``fn`` with a fresh stream, then close the stream, so the core can show and compare it."""
+    if not callable(fn):
+        return fn
+
+    @functools.wraps(fn)
+    def reading_once(chunks):
+        try:
+            return fn(chunks)
+        finally:
+            chunks.close()
+
+    return reading_once
+
+
+def _normaliser(z):
+    mu = float(np.max(z))
+    return np.array([mu, math.fsum(np.exp(z - mu))])
+
+
+def _model(chunks, start, chunk_max, rescale=True, inverted=False):
+    """``(mu, ell)`` of a running maximum and sum that starts at ``start`` and takes ``chunk_max(chunk)``."""
+    mu, ell = start, 0.0
+    with np.errstate(all="ignore"):  # a model overflows where the mistake it models does
+        for chunk in chunks:
+            new = max(mu, chunk_max(chunk))
+            factor = np.exp(new - mu) if inverted else np.exp(mu - new)
+            ell = (ell * factor if rescale and mu > -np.inf else ell) + float(np.sum(np.exp(chunk - new)))
+            mu = new
+    return np.array([mu, ell])
 
 
 _ONLINE_FORMULA = (
-    "for each chunk: m_new = max(m, max(chunk)); total = total * exp(m - m_new) + sum(exp(chunk - m_new)); "
-    "m = m_new; at the end return exp(x - m) / total"
+    "start from mu = -inf and ell = 0; for each chunk: mu_new = max(mu, max(chunk)); "
+    "ell = ell * exp(mu - mu_new) + sum(exp(chunk - mu_new)); mu = mu_new; return mu, ell"
 )
 
 
-def _online_case(label, x, size, hint=_ONLINE_FORMULA):
-    x = np.asarray(x, dtype=np.float64)
-    return Case(label, (x, size), numerics.softmax(x), "nan or inf: is exp applied to a score before the running "
-                "max is subtracted, or the running sum rescaled by exp(m_new - m) (which overflows)?",
-                hint, ("x", "chunk_size"))
+def _online_case(label, chunks, hint=_ONLINE_FORMULA):
+    stream = ChunkStream(chunks)
+    return Case(label, (stream,), _normaliser(stream.scores()), "nan or inf: subtract the updated running max "
+                "mu_new from every score before exp, and rescale the old sum by exp(mu_old - mu_new), which is <= 1 "
+                "(exp(mu_new - mu_old), or a ratio of two exps, overflows)", hint, ("chunks",))
 
 
 def _online_cases():
     return (
-        _online_case("increasing scores, chunks of 3 (the max grows every chunk)", np.arange(8.0), 3),
-        _online_case("ordinary random scores, chunks of 4 (last chunk shorter)", random_logits((10,), seed=6), 4),
-        _online_case("large scores, chunks of 2", [1000.0, 1002.0, 1001.0, 1003.0, 999.0], 2),
-        _online_case("decreasing scores, one score per chunk", [3.0, 1.0, 0.5, -2.0], 1),
-        _online_case("one chunk larger than x", [0.5, -1.0, 2.0], 10),
+        _online_case("increasing scores, chunks of 3 (the max grows every chunk)", [[0, 1, 2], [3, 4, 5], [6, 7]]),
+        _online_case("ordinary random scores, chunks of 4 (last chunk shorter)",
+                     np.split(random_logits((10,), seed=6), [4, 8])),
+        _online_case("large scores, chunks of 2", [[1000.0, 1002.0], [1001.0, 1003.0], [999.0]]),
+        _online_case("decreasing scores, one score per chunk", [[3.0], [1.0], [0.5], [-2.0]]),
+        _online_case("all scores negative, chunks of 2", [[-1000.0, -1002.0], [-999.5, -1003.0]]),
+        _online_case("a chunk whose max is not its first score", [[2.0, 1.0, 3.0], [0.0, 900.0, 1.5]]),
+        _online_case("one chunk", [[0.5, -1.0, 2.0]]),
     )
 
 
 def _online_diagnose(case, got):
-    x, size = case.args
-    if not np.isfinite(got).all():
+    chunks = case.args[0].chunks
+    z = np.concatenate(chunks)
+    mu, ell = case.expected
+    if not close(got[0], mu):
+        if close(got[::-1], case.expected):
+            return "mu and ell came back swapped: return the pair in the order (mu, ell)"
+        if z.max() < 0 and got[0] == 0:
+            return ("mu came back 0 for scores that are all negative: a running maximum that starts at 0 is "
+                    "max(0, max(z)), not the maximum; start from mu = -inf")
+        if close(got[0], _model(chunks, -np.inf, lambda c: c[0])[0]):
+            return "a chunk's maximum is not its first score: take max(chunk), wherever it sits in the chunk"
+        if len(chunks) > 1 and close(got[0], chunks[0].max()):
+            return "mu stayed at the first chunk's maximum: update mu = max(mu, max(chunk)) for every chunk"
+        return "mu must be the largest score of all the chunks: mu = max(mu, max(chunk)) for every chunk"
+    if not np.isfinite(got[1]):
         return case.nonfinite_hint
-    if close(got, _no_rescale(x, size)):
+    if close(got[1], _model(chunks, -np.inf, np.max, rescale=False)[1]):
         return ("the running sum was not rescaled when the max grew: terms added before were computed with the old "
-                "max, so multiply the sum by exp(m_old - m_new) first. " + _ONLINE_FORMULA)
-    if close(got, _inverted_rescale(x, size)):
-        return "the rescaling factor is upside down: multiply the old sum by exp(m_old - m_new), which is <= 1"
-    if close(got, _written_during_the_pass(x, size)):
-        return ("the outputs were written chunk by chunk, each with the max known at that moment, so the earlier "
-                "ones were never rescaled: finish the pass first (the final m and total), then return "
-                "exp(x - m) / total for every score")
-    if not np.isclose(got.sum(), 1.0) and close(got / got.sum(), case.expected):
-        return "right proportions but the outputs do not sum to 1: divide by the final running sum"
+                "max, so multiply ell by exp(mu_old - mu_new) first. " + _ONLINE_FORMULA)
+    if close(got[1], _model(chunks, -np.inf, np.max, inverted=True)[1]):
+        return "the rescaling factor is upside down: multiply the old sum by exp(mu_old - mu_new), which is <= 1"
+    if close(got[1], np.log(ell)):
+        return "ell came back as log(ell): return the running sum itself, sum(exp(z - mu))"
+    if z.max() < LOG_MAX and close(got[1], np.exp(z).sum()):
+        return "ell must be the sum of exp(z - mu), shifted by the running maximum, not of exp(z)"
     return None
 
 
-_ONLINE = Spec("check_online_softmax", _online_cases, _online_diagnose)
+def _online_shape(case, got_shape):
+    n = sum(len(c) for c in case.args[0].chunks)
+    if got_shape == (n,):
+        return (f"{n} values came back, one per score: return only the pair (mu, ell); the softmax is then "
+                "exp(z - mu) / ell, in one more pass")
+    return "return the pair (mu, ell): the running maximum and the running sum after the last chunk"
+
+
+_ONLINE = Spec("check_online_softmax", _online_cases, _online_diagnose, _online_shape)
 
 
 def check_online_softmax(fn: Callable | None) -> CheckResult:
-    """Check the reader's ``fn(x, chunk_size)``: the softmax of the 1-D ``x``, read in chunks of ``chunk_size``.
+    """Check the reader's ``fn(chunks)``: one pass over a stream of chunks, returning ``(mu, ell)``.
 
-    Compared with :func:`helpers.numerics.softmax` on increasing scores (the max grows every chunk), random
-    scores with a shorter last chunk, large scores, one score per chunk and one chunk larger than ``x``.  The hint
-    names a running sum that is not rescaled or rescaled by the inverted factor, outputs written before the pass
-    ends, and outputs that do not sum to 1.
+    ``mu`` is the maximum of the scores and ``ell = sum(exp(z - mu))``, the normaliser of the softmax.  The check
+    hands the chunks out as a :class:`ChunkStream`, which can be read only once and only chunk by chunk, so a
+    two-pass softmax (one loop for the max, another for the sum, or ``list(chunks)`` first) fails.  Cases: the max
+    growing every chunk, random scores with a shorter last chunk, large scores, one score per chunk, all-negative
+    scores (a running max that starts at 0 fails), a chunk whose max is not its first score, and one chunk.  The
+    hint names a running sum that is not rescaled or rescaled by the inverted factor, a running max that starts at
+    0, a chunk's first score taken as its max, and log(ell) or an unshifted sum returned.
 
-    >>> check_online_softmax(numerics.online_softmax).passed
-    ✓ check_online_softmax: all 6 checks passed
+    >>> def one_pass(chunks):
+    ...     mu, ell = -np.inf, 0.0
+    ...     for chunk in chunks:
+    ...         new = max(mu, chunk.max())
+    ...         mu, ell = new, ell * np.exp(mu - new) + np.exp(chunk - new).sum()
+    ...     return mu, ell
+    >>> check_online_softmax(one_pass).passed
+    ✓ check_online_softmax: all 8 checks passed
     True
     """
-    return run_check(_ONLINE, fn)
+    return run_check(_ONLINE, _one_pass(fn))

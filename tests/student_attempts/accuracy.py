@@ -215,76 +215,72 @@ def two_sum_with_a_check(a, b):
 
 
 # --------------------------------------------------------------------------- check_online_softmax: correct
+# The exercise: one pass over a stream of chunks (readable once), returning the running max mu and sum ell.
 
 
-def online_loop(x, chunk_size):
-    x = np.asarray(x, dtype=float)
-    m, total = -np.inf, 0.0
-    for start in range(0, len(x), chunk_size):
-        chunk = x[start:start + chunk_size]
-        m_new = max(m, chunk.max())
-        total = total * np.exp(m - m_new) + np.exp(chunk - m_new).sum()
-        m = m_new
-    return np.exp(x - m) / total
+def online_loop(chunks):
+    mu, ell = -np.inf, 0.0
+    for chunk in chunks:
+        mu_new = max(mu, chunk.max())
+        ell = ell * np.exp(mu - mu_new) + np.exp(chunk - mu_new).sum()
+        mu = mu_new
+    return mu, ell
 
 
-def online_math_exp(x, chunk_size):
-    """Pure Python: math.exp and lists."""
-    values = list(map(float, x))
-    m, total = -math.inf, 0.0
-    for start in range(0, len(values), chunk_size):
-        chunk = values[start:start + chunk_size]
-        m_new = max(m, *chunk)
-        total = total * (math.exp(m - m_new) if m > -math.inf else 0.0) + sum(math.exp(v - m_new) for v in chunk)
-        m = m_new
-    return [math.exp(v - m) / total for v in values]
+def online_math_exp(chunks):
+    """Pure Python: math.exp, lists and a guard for the first chunk."""
+    mu, ell = -math.inf, 0.0
+    for chunk in chunks:
+        values = [float(v) for v in chunk]
+        mu_new = max(mu, *values)
+        ell = (ell * math.exp(mu - mu_new) if mu > -math.inf else 0.0) + sum(math.exp(v - mu_new) for v in values)
+        mu = mu_new
+    return [mu, ell]
 
 
-def online_element_by_element(x, chunk_size):
-    """Ignores the chunks and streams one score at a time: still an online softmax."""
-    m, total = -np.inf, 0.0
-    for v in x:
-        if v > m:
-            total, m = total * np.exp(m - v), v
-        total += np.exp(v - m)
-    return np.exp(np.asarray(x) - m) / total
+def online_element_by_element(chunks):
+    """Ignores the chunk boundaries and streams one score at a time: still one pass."""
+    mu, ell = -np.inf, 0.0
+    for chunk in chunks:
+        for v in chunk:
+            if v > mu:
+                ell, mu = ell * np.exp(mu - v), v
+            ell += np.exp(v - mu)
+    return mu, ell
 
 
-def online_log_domain(x, chunk_size):
-    """Keeps log(total) instead of total, with np.logaddexp."""
-    log_total = -np.inf
-    for start in range(0, len(x), chunk_size):
-        log_total = np.logaddexp(log_total, np.logaddexp.reduce(x[start:start + chunk_size]))
-    return np.exp(x - log_total)
+def online_log_domain(chunks):
+    """Keeps log(ell) and the max with np.logaddexp, and turns it back at the end."""
+    mu, log_ell = -np.inf, -np.inf
+    for chunk in chunks:
+        mu = max(mu, chunk.max())
+        log_ell = np.logaddexp(log_ell, np.logaddexp.reduce(chunk))
+    return mu, np.exp(log_ell - mu)
 
 
-def online_float32(x, chunk_size):
-    x32 = np.asarray(x, dtype=np.float32)
-    m, total = np.float32(-np.inf), np.float32(0)
-    for start in range(0, len(x32), chunk_size):
-        chunk = x32[start:start + chunk_size]
-        m_new = max(m, chunk.max())
-        total = total * np.exp(m - m_new) + np.exp(chunk - m_new).sum()
-        m = m_new
-    return np.exp(x32 - m) / total
+def online_float32(chunks):
+    mu, ell = np.float32(-np.inf), np.float32(0)
+    for chunk in chunks:
+        chunk = chunk.astype(np.float32)
+        mu_new = max(mu, chunk.max())
+        ell = ell * np.exp(mu - mu_new) + np.exp(chunk - mu_new).sum()
+        mu = mu_new
+    return mu, ell
 
 
-def online_rescale_with_where(x, chunk_size):
-    m, total = None, 0.0
-    for start in range(0, len(x), chunk_size):
-        chunk = x[start:start + chunk_size]
-        m_new = chunk.max() if m is None else max(m, chunk.max())
-        if m is not None and m_new > m:
-            total *= np.exp(m - m_new)
-        total += np.sum(np.exp(chunk - m_new))
-        m = m_new
-    return np.exp(x - m) / total
+def online_rescale_only_when_the_max_grows(chunks):
+    mu, ell = None, 0.0
+    for chunk in chunks:
+        mu_new = chunk.max() if mu is None else max(mu, chunk.max())
+        if mu is not None and mu_new > mu:
+            ell *= np.exp(mu - mu_new)
+        ell += np.sum(np.exp(chunk - mu_new))
+        mu = mu_new
+    return mu, ell
 
 
-def online_reduce_pairs(x, chunk_size):
+def online_reduce_pairs(chunks):
     """Each chunk becomes a (max, sum) pair; functools.reduce merges the pairs, as fused attention kernels do."""
-    x = np.asarray(x, dtype=float)
-
     def summary(chunk):
         m = chunk.max()
         return m, np.exp(chunk - m).sum()
@@ -293,97 +289,156 @@ def online_reduce_pairs(x, chunk_size):
         m = max(a[0], b[0])
         return m, a[1] * np.exp(a[0] - m) + b[1] * np.exp(b[0] - m)
 
-    pairs = (summary(x[s:s + chunk_size]) for s in range(0, len(x), chunk_size))
-    m, total = functools.reduce(merge, pairs)
-    return np.exp(x - m) / total
+    return functools.reduce(merge, map(summary, chunks))
+
+
+def online_first_chunk_by_next(chunks):
+    """iter and next: the first chunk starts the running values, the loop takes the rest."""
+    it = iter(chunks)
+    first = next(it)
+    mu = first.max()
+    ell = np.exp(first - mu).sum()
+    for chunk in it:
+        mu_new = max(mu, chunk.max())
+        ell = ell * np.exp(mu - mu_new) + np.exp(chunk - mu_new).sum()
+        mu = mu_new
+    return np.array([mu, ell])
+
+
+def online_tuple_of_numpy_scalars(chunks):
+    """np.maximum and np.float64 throughout, returned as a tuple of NumPy scalars."""
+    mu, ell = np.float64(-np.inf), np.float64(0.0)
+    for chunk in chunks:
+        mu_new = np.maximum(mu, np.max(chunk))
+        ell = ell * np.exp(mu - mu_new) + np.sum(np.exp(chunk - mu_new))
+        mu = mu_new
+    return (mu, ell)
 
 
 # --------------------------------------------------------------------------- check_online_softmax: wrong
 
 
-def online_no_rescale(x, chunk_size):
-    m, total = -np.inf, 0.0
-    for start in range(0, len(x), chunk_size):
-        m = max(m, x[start:start + chunk_size].max())
-        total += np.exp(x[start:start + chunk_size] - m).sum()
-    return np.exp(x - m) / total
+def online_no_rescale(chunks):
+    mu, ell = -np.inf, 0.0
+    for chunk in chunks:
+        mu = max(mu, chunk.max())
+        ell += np.exp(chunk - mu).sum()
+    return mu, ell
 
 
-def online_inverted_rescale(x, chunk_size):
-    m, total = None, 0.0
-    for start in range(0, len(x), chunk_size):
-        chunk = x[start:start + chunk_size]
-        m_new = chunk.max() if m is None else max(m, chunk.max())
-        if m is not None:
-            total *= np.exp(m_new - m)
-        total += np.exp(chunk - m_new).sum()
-        m = m_new
-    return np.exp(x - m) / total
+def online_inverted_rescale(chunks):
+    mu, ell = None, 0.0
+    for chunk in chunks:
+        mu_new = chunk.max() if mu is None else max(mu, chunk.max())
+        if mu is not None:
+            ell *= np.exp(mu_new - mu)
+        ell += np.exp(chunk - mu_new).sum()
+        mu = mu_new
+    return mu, ell
 
 
-def online_no_shift(x, chunk_size):
-    total = 0.0
-    for start in range(0, len(x), chunk_size):
-        total += np.exp(x[start:start + chunk_size]).sum()
-    return np.exp(x) / total
+def online_no_shift(chunks):
+    mu, ell = -np.inf, 0.0
+    for chunk in chunks:
+        mu = max(mu, chunk.max())
+        ell += np.exp(chunk).sum()
+    return mu, ell
 
 
-def online_first_chunk_max(x, chunk_size):
+def online_first_chunk_max(chunks):
     """The max of the first chunk used throughout."""
-    m = x[:chunk_size].max()
-    total = sum(np.exp(x[s:s + chunk_size] - m).sum() for s in range(0, len(x), chunk_size))
-    return np.exp(x - x.max()) / total
+    mu, ell = None, 0.0
+    for chunk in chunks:
+        if mu is None:
+            mu = chunk.max()
+        ell += np.exp(chunk - mu).sum()
+    return mu, ell
 
 
-def online_returns_unnormalised(x, chunk_size):
-    return np.exp(x - x.max())
+def online_two_loops(chunks):
+    """The two-pass softmax: one loop for the max, a second for the sum."""
+    mu = max(chunk.max() for chunk in chunks)
+    ell = sum(np.exp(chunk - mu).sum() for chunk in chunks)
+    return mu, ell
 
 
-def online_skips_last_partial_chunk(x, chunk_size):
-    m, total = -np.inf, 0.0
-    for start in range(0, len(x) - chunk_size + 1, chunk_size):
-        chunk = x[start:start + chunk_size]
-        m_new = max(m, chunk.max())
-        total = total * np.exp(m - m_new) + np.exp(chunk - m_new).sum()
-        m = m_new
-    return np.exp(x - m) / total
+def online_list_first(chunks):
+    """Every chunk kept, then the two-pass formula on all of them."""
+    z = np.concatenate(list(chunks))
+    mu = z.max()
+    return mu, np.exp(z - mu).sum()
 
 
-def online_rescale_by_ratio_of_exps(x, chunk_size):
-    """Rescales with exp(m_old) / exp(m_new): the same number on paper, inf / inf for large scores."""
-    m, total = None, 0.0
-    for start in range(0, len(x), chunk_size):
-        chunk = x[start:start + chunk_size]
-        m_new = chunk.max() if m is None else max(m, chunk.max())
-        if m is not None:
-            total *= np.exp(m) / np.exp(m_new)
-        total += np.exp(chunk - m_new).sum()
-        m = m_new
-    return np.exp(x - m) / total
-
-def online_final_shift_by_last_chunk(x, chunk_size):
-    """The running sum is right, but the numerator is shifted by the last chunk's own max."""
-    m, total = -np.inf, 0.0
-    last_max = None
-    for start in range(0, len(x), chunk_size):
-        chunk = x[start:start + chunk_size]
-        m_new = max(m, chunk.max())
-        total = total * np.exp(m - m_new) + np.exp(chunk - m_new).sum()
-        m, last_max = m_new, chunk.max()
-    return np.exp(x - last_max) / total
+def online_as_one_array(chunks):
+    z = np.asarray(chunks, dtype=float)
+    return z.max(), np.exp(z - z.max()).sum()
 
 
-def online_outputs_written_during_the_pass(x, chunk_size):
-    """Each chunk's outputs written as soon as it is read, with the max known then: earlier chunks are never
-    rescaled, only the final division by the total is shared."""
-    out, m, total = [], -np.inf, 0.0
-    for start in range(0, len(x), chunk_size):
-        chunk = x[start:start + chunk_size]
-        m_new = max(m, chunk.max())
-        total = total * np.exp(m - m_new) + np.exp(chunk - m_new).sum()
-        out.extend(np.exp(chunk - m_new))
-        m = m_new
-    return np.array(out) / total
+def online_max_starts_at_zero(chunks):
+    """The running max starts at 0: "shift by max(0, max z)"."""
+    mu, ell = 0.0, 0.0
+    for chunk in chunks:
+        mu_new = max(mu, chunk.max())
+        ell = ell * np.exp(mu - mu_new) + np.exp(chunk - mu_new).sum()
+        mu = mu_new
+    return mu, ell
+
+
+def online_first_score_as_chunk_max(chunks):
+    """Takes a chunk's first score as its max (as if every chunk were sorted)."""
+    mu, ell = -np.inf, 0.0
+    for chunk in chunks:
+        mu_new = max(mu, chunk[0])
+        ell = ell * np.exp(mu - mu_new) + np.exp(chunk - mu_new).sum()
+        mu = mu_new
+    return mu, ell
+
+
+def online_rescale_by_ratio_of_exps(chunks):
+    """Rescales with exp(mu_old) / exp(mu_new): the same number on paper, inf / inf for large scores."""
+    mu, ell = None, 0.0
+    for chunk in chunks:
+        mu_new = chunk.max() if mu is None else max(mu, chunk.max())
+        if mu is not None:
+            ell *= np.exp(mu) / np.exp(mu_new)
+        ell += np.exp(chunk - mu_new).sum()
+        mu = mu_new
+    return mu, ell
+
+
+def online_log_domain_not_turned_back(chunks):
+    """Keeps log(ell) with np.logaddexp, shifted by mu, and returns the log."""
+    mu, log_ell = -np.inf, -np.inf
+    for chunk in chunks:
+        mu = max(mu, chunk.max())
+        log_ell = np.logaddexp(log_ell, np.logaddexp.reduce(chunk))
+    return mu, log_ell - mu
+
+
+def online_returns_ell_then_mu(chunks):
+    mu, ell = online_loop(chunks)
+    return ell, mu
+
+
+def online_returns_the_softmax_values(chunks):
+    """The running max and sum, then the softmax of every score, kept chunk by chunk."""
+    mu, ell, terms = -np.inf, 0.0, []
+    for chunk in chunks:
+        mu_new = max(mu, chunk.max())
+        ell = ell * np.exp(mu - mu_new) + np.exp(chunk - mu_new).sum()
+        terms.extend((chunk - mu_new).tolist())
+        mu = mu_new
+    return np.exp(np.array(terms) - (mu - mu)) / ell
+
+
+def online_sum_against_the_old_max(chunks):
+    """The chunk's terms shifted by the max before it was updated."""
+    mu, ell = -np.inf, 0.0
+    for chunk in chunks:
+        mu_new = max(mu, chunk.max())
+        ell = ell * np.exp(mu - mu_new) + np.exp(chunk - mu).sum()
+        mu = mu_new
+    return mu, ell
 
 
 ATTEMPTS = [
@@ -426,18 +481,27 @@ ATTEMPTS = [
     correct("online: one score at a time", online_element_by_element, check_online_softmax),
     correct("online: log domain", online_log_domain, check_online_softmax),
     correct("online: float32", online_float32, check_online_softmax),
-    correct("online: rescale only when the max grows", online_rescale_with_where, check_online_softmax),
+    correct("online: rescale only when the max grows", online_rescale_only_when_the_max_grows, check_online_softmax),
     correct("online: (max, sum) pairs merged with reduce", online_reduce_pairs, check_online_softmax),
-    wrong("online: no rescale", online_no_rescale, check_online_softmax, "not rescaled", "exp(m_old - m_new)"),
+    correct("online: first chunk by next", online_first_chunk_by_next, check_online_softmax),
+    correct("online: numpy scalars in a tuple", online_tuple_of_numpy_scalars, check_online_softmax),
+    wrong("online: no rescale", online_no_rescale, check_online_softmax, "not rescaled", "exp(mu_old - mu_new)"),
     wrong("online: inverted rescale", online_inverted_rescale, check_online_softmax, "upside down"),
-    wrong("online: no shift", online_no_shift, check_online_softmax, "nan or inf"),
-    wrong("online: first chunk max", online_first_chunk_max, check_online_softmax, "expected"),
-    wrong("online: unnormalised", online_returns_unnormalised, check_online_softmax, "sum to 1"),
-    wrong("online: last chunk skipped", online_skips_last_partial_chunk, check_online_softmax, "expected"),
+    wrong("online: no shift", online_no_shift, check_online_softmax, "shifted by the running maximum"),
+    wrong("online: first chunk max", online_first_chunk_max, check_online_softmax, "first chunk's maximum"),
+    wrong("online: two loops (two passes)", online_two_loops, check_online_softmax, "read a second time"),
+    wrong("online: list(chunks) first", online_list_first, check_online_softmax, "kept in memory"),
+    wrong("online: the chunks as one array", online_as_one_array, check_online_softmax, "not one array"),
+    wrong("online: running max starts at 0", online_max_starts_at_zero, check_online_softmax, "starts at 0",
+          failed_case="all scores negative, chunks of 2"),
+    wrong("online: a chunk's first score as its max", online_first_score_as_chunk_max, check_online_softmax,
+          "not its first score"),
     wrong("online: rescaled by a ratio of exps", online_rescale_by_ratio_of_exps, check_online_softmax,
           "nan or inf", "overflows"),
-    wrong("online: numerator shifted by the last chunk's max", online_final_shift_by_last_chunk,
-          check_online_softmax, "sum to 1"),
-    wrong("online: outputs written during the pass", online_outputs_written_during_the_pass, check_online_softmax,
-          "written chunk by chunk", "finish the pass first"),
+    wrong("online: log(ell) returned", online_log_domain_not_turned_back, check_online_softmax, "log(ell)"),
+    wrong("online: (ell, mu)", online_returns_ell_then_mu, check_online_softmax, "swapped"),
+    wrong("online: the softmax values returned", online_returns_the_softmax_values, check_online_softmax,
+          "one per score", "(mu, ell)"),
+    wrong("online: sum against the old max", online_sum_against_the_old_max, check_online_softmax,
+          "nan or inf", "mu_new"),
 ]
