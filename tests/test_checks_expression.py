@@ -632,3 +632,124 @@ def test_a_closed_stdout_does_not_stop_the_check():
     with contextlib.redirect_stdout(out):
         result = check_expression(1 / (1 + sp.exp(Z2 - Z1)), S1, name="s1")
     assert result and result.feedback == "✓ check_expression (s1): equal to the reference"
+
+
+# --------------------------------------------------------------------------- an asked form (as_function_of)
+
+
+def run_form(answer, combination=Z1 - Z2):
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        result = check_expression(answer, S1, name="s1", as_function_of=combination)
+    return result, out.getvalue()
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        1 / (1 + sp.exp(-(Z1 - Z2))),
+        (1 + sp.tanh((Z1 - Z2) / 2)) / 2,
+        sp.exp(Z1 - Z2) / (1 + sp.exp(Z1 - Z2)),
+        1 / (1 + sp.exp(Z2) / sp.exp(Z1)),  # exp(z2) / exp(z1) is exp(z2 - z1)
+        "1/(1 + e^(z2 - z1))",
+    ],
+)
+def test_an_answer_through_the_difference_is_in_the_asked_form(answer):
+    result, printed = run_form(answer)
+    assert result
+    assert printed == "✓ check_expression (s1): equal to the reference\n"
+
+
+@pytest.mark.parametrize(
+    ("answer", "part"),
+    [
+        (S1, "exp(z1)"),
+        ("exp(z1)/(exp(z1) + exp(z2))", "exp(z1)"),
+        (1 - sp.exp(Z2) / (sp.exp(Z1) + sp.exp(Z2)), "exp(z1)"),
+        (sp.exp(-Z2) / (sp.exp(-Z1) + sp.exp(-Z2)), "exp(-z1)"),
+    ],
+)
+def test_the_definition_is_equal_but_not_in_the_asked_form(answer, part):
+    result, printed = run_form(answer)
+    assert not result and result.attempted
+    assert result.failed_case == "form"
+    assert printed.splitlines() == [
+        "✗ check_expression (s1): equal to the reference, but not in the asked form: write it as a function of "
+        "z1 - z2 alone",
+        f"  hint: yours still has z1, z2 apart from z1 - z2, as in {part}",
+    ]
+
+
+def test_without_an_asked_form_the_definition_still_passes():
+    assert run(S1)[0]
+
+
+def test_a_wrong_answer_gets_its_value_diagnosis_before_the_form():
+    result, printed = run_form(-S1)
+    assert result.failed_case == "sample point"
+    assert "minus the reference" in printed and "asked form" not in printed
+
+
+def test_an_asked_form_no_symbol_can_be_solved_from_is_not_imposed():
+    # z1**2 + z2**2 = d has two solutions for z1: no substitution, so only equality is judged.
+    assert run_form(S1, Z1**2 + Z2**2)[0]
+
+
+# --------------------------------------------------------------------------- declared symbols (chapter 4's s1, s2)
+
+Z3 = sp.Symbol("z3", real=True)
+SUM3 = sp.exp(Z1) + sp.exp(Z2) + sp.exp(Z3)
+SOFTMAX3 = {f"s{n}": sp.exp(v) / SUM3 for n, v in enumerate((Z1, Z2, Z3), start=1)}
+MIXED = sp.diff(-sp.log(sp.exp(Z1) / SUM3), Z1, Z2)  # = -s1 s2, by hand; checked below at a point
+
+
+def run_declared(answer, symbols=SOFTMAX3):
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        result = check_expression(answer, MIXED, name="mixed", symbols=symbols)
+    return result, out.getvalue()
+
+
+def test_the_reference_is_minus_s1_s2():
+    point = {Z1: 0.3, Z2: -1.1, Z3: 2.0}
+    e = np.exp([0.3, -1.1, 2.0])
+    assert float(MIXED.evalf(30, subs=point)) == pytest.approx(-e[0] * e[1] / e.sum() ** 2, rel=1e-14)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    ["-s1*s2", "-(s2*s1)", -sp.Symbol("s1") * sp.Symbol("s2"), -sp.Symbol("s1", positive=True) * sp.Symbol("s2")],
+)
+def test_declared_names_are_read_in_strings_and_in_the_readers_own_symbols(answer):
+    result, printed = run_declared(answer)
+    assert result
+    assert printed == "✓ check_expression (mixed): equal to the reference\n"
+
+
+def test_declared_symbols_may_be_given_as_a_list_of_symbols():
+    # A list of the reference's own symbols declares nothing new: the default message stays.
+    result, printed = run_declared("-p1*p2", symbols=[Z1, Z2])
+    assert printed.endswith("write it in terms of z1, z2, z3\n")
+
+
+def test_messages_name_the_declared_symbols_with_the_reference_s():
+    result, printed = run_declared("-p1*p2")
+    assert not result
+    assert printed == (
+        "✗ check_expression (mixed): your answer uses p1, p2, which the reference does not: "
+        "write it in terms of s1, s2, s3 or z1, z2, z3\n"
+    )
+
+
+def test_a_wrong_answer_in_declared_names_is_diagnosed():
+    result, printed = run_declared("s1*s2")
+    assert not result
+    assert "minus the reference" in printed
+
+
+def test_without_declared_symbols_s1_is_unknown_as_before():
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        result = check_expression("-s1*s2", MIXED, name="mixed")
+    assert not result
+    assert "uses s1, s2" in out.getvalue() and "in terms of z1, z2, z3" in out.getvalue()

@@ -43,7 +43,7 @@ def _first_lines(text, limit=60):
 
 
 def _read_string(text, symbols):
-    """Parse a string answer with the reference's symbols (``^`` is read as a power)."""
+    """Parse a string answer with the reference's symbols and the declared names (``^`` is read as a power)."""
     import sympy as sp
     from sympy.parsing.sympy_parser import convert_xor, parse_expr, standard_transformations
 
@@ -65,13 +65,13 @@ def _read_string(text, symbols):
         ) from None
 
 
-def _read_answer(expr, reference):
+def _read_answer(expr, reference, declared=None):
     """Turn what the reader handed in into a SymPy expression, or raise _Refusal saying why not."""
     import sympy as sp
 
     symbols = sorted(reference.free_symbols, key=str)
     if isinstance(expr, str):
-        answer = _read_string(expr, symbols)
+        answer = _read_string(expr, symbols + [sp.Symbol(name) for name in declared or {}])
     elif isinstance(expr, sp.MatrixBase):
         entries = [i for i, entry in enumerate(expr) if _equal_quietly(entry, reference)]
         shape = "x".join(map(str, expr.shape))
@@ -244,7 +244,59 @@ def _counterexample(points, yours, expected):
     return None
 
 
-def _expression_result(name, expr, reference):
+def _declared_symbols(symbols, reference):
+    """The names an exercise accepts besides the reference's symbols: {name: what it stands for}."""
+    import sympy as sp
+
+    if not symbols:
+        return {}
+    items = symbols.items() if isinstance(symbols, dict) else ((s, s) for s in symbols)
+    declared = {}
+    for name, meaning in items:
+        name = name.name if isinstance(name, sp.Symbol) else str(name)
+        declared[name] = sp.sympify(meaning)
+    own = {s.name for s in reference.free_symbols}
+    return {name: meaning for name, meaning in declared.items() if name not in own}
+
+
+def _replace_declared(answer, declared):
+    """Replace the answer's symbols named as the exercise declared (s1, say) by what they stand for."""
+    found = {s: declared[s.name] for s in answer.free_symbols if s.name in declared}
+    return answer.xreplace(found) if found else answer
+
+
+def _allowed_names(reference, declared):
+    own = ", ".join(sorted(s.name for s in reference.free_symbols))
+    return f"{', '.join(declared)} or {own}" if declared else own
+
+
+def _not_through(answer, combination):
+    """Where ``answer`` is not written through ``combination`` alone: None if it is, else a part that is not.
+
+    A symbol of the combination is replaced by the combination itself (z1 -> d + z2 for z1 - z2): SymPy's automatic
+    simplification cancels the rest (z2) from every term written through the combination, and leaves it in every
+    other term.  Products of exponentials are combined first (exp(z2)/exp(z1) is exp(z2 - z1)).
+    """
+    import sympy as sp
+
+    d = sp.Dummy("d")
+    for v in sorted(combination.free_symbols, key=str):
+        solved = sp.solve(sp.Eq(combination, d), v)
+        if len(solved) == 1:
+            break
+    else:
+        return None  # not a combination a symbol can be solved from: no form to check
+
+    def left(expr):
+        return expr.xreplace({v: solved[0]}).free_symbols & combination.free_symbols
+
+    if not left(answer) or not left(sp.powsimp(answer, deep=True)):
+        return None
+    parts = [p for p in answer.atoms(sp.Function, sp.Pow) if left(p)] or [answer]
+    return min(parts, key=lambda p: (len(str(p)), str(p)))
+
+
+def _expression_result(name, expr, reference, symbols=None, as_function_of=None):
     """Compare a SymPy answer with the reference: exactly if SymPy can, else at sample points."""
     import sympy as sp
 
@@ -258,12 +310,13 @@ def _expression_result(name, expr, reference):
         lines = (f"{label}: not attempted yet", "  replace the ... with your answer and run this cell again")
         return CheckResult(label, False, False, lines, None, 0, 1)
     reference = sp.sympify(reference)
+    declared = _declared_symbols(symbols, reference)
     try:
-        answer = _read_answer(expr, reference)
+        answer = _read_answer(expr, reference, declared)
     except _Refusal as refusal:
         return fail(str(refusal))
-    answer, note, unknown = _match_symbols(answer, reference)
-    allowed = ", ".join(sorted(s.name for s in reference.free_symbols))
+    answer, note, unknown = _match_symbols(_replace_declared(answer, declared), reference)
+    allowed = _allowed_names(reference, declared)
     if unknown:
         hint = f"your answer uses {', '.join(unknown)}, which the reference does not: write it in terms of {allowed}"
         if "e" in unknown:
@@ -278,15 +331,32 @@ def _expression_result(name, expr, reference):
         )
     passed = f"{PASS} {label}: equal to the reference"
     passed_lines = (passed, f"  note: {note}") if note else (passed,)
+
+    def equal():
+        """Passed, unless the exercise asks for a form the answer is not written in."""
+        if as_function_of is None:
+            return CheckResult(label, True, True, passed_lines, None, 1, 1)
+        combination, _, _ = _match_symbols(sp.sympify(as_function_of), reference)
+        part = _not_through(answer, combination)
+        if part is None:
+            return CheckResult(label, True, True, passed_lines, None, 1, 1)
+        names = ", ".join(sorted(s.name for s in combination.free_symbols))
+        lines = [
+            f"equal to the reference, but not in the asked form: write it as a function of "
+            f"{combination} alone",
+            f"hint: yours still has {names} apart from {combination}, as in {part}",
+        ]
+        return fail(*lines, *([f"note: {note}"] if note else []), case="form")
+
     if _equal_quietly(answer, reference):
-        return CheckResult(label, True, True, passed_lines, None, 1, 1)
+        return equal()
     # simplify can miss a true identity, so decide at sample points; a mismatch is a counterexample.
     symbols = sorted(reference.free_symbols, key=str)
     points = _points(symbols)
     yours = [_value_at(answer, p) for p in points]
     expected = [_value_at(reference, p) for p in points]
     if _agrees(yours, expected):
-        return CheckResult(label, True, True, passed_lines, None, 1, 1)
+        return equal()
     lines = ["not equal to the reference", _counterexample(points, yours, expected)]
     if not answer.free_symbols and symbols:
         lines.append(f"hint: your answer is a number; write a formula in {allowed}")
@@ -299,7 +369,7 @@ def _expression_result(name, expr, reference):
     return fail(*[x for x in lines if x], case="sample point")
 
 
-def check_expression(expr, reference, name="your expression") -> CheckResult:
+def check_expression(expr, reference, name="your expression", *, symbols=None, as_function_of=None) -> CheckResult:
     """Check a SymPy answer ``expr`` against ``reference`` and print feedback.
 
     ``expr`` may be a SymPy expression (its symbols are matched to the reference's by name, whatever their
@@ -307,6 +377,12 @@ def check_expression(expr, reference, name="your expression") -> CheckResult:
     0, or, when ``simplify`` is not strong enough, if both agree to 10 digits at six random points.  On a
     failure it prints a point where the two differ and, where it can, names the mistake.  ``...`` or None means
     "not attempted yet".  Never raises.
+
+    ``symbols`` declares other names an exercise accepts, as ``{"s1": s1, "s2": s2}``: each name mapped to what it
+    stands for, in the reference's symbols.  A string may use the names, a reader's own ``sp.Symbol("s1")`` counts
+    as ``s1``, and the messages name them.  ``as_function_of`` asks for a form: with ``as_function_of=z1 - z2`` an
+    answer that equals the reference passes only if it is written through ``z1 - z2`` alone (after products of
+    exponentials are combined), so the definition ``exp(z1) / (exp(z1) + exp(z2))`` does not.
 
     >>> import sympy as sp
     >>> a, b = sp.symbols("a b", real=True)
@@ -317,9 +393,16 @@ def check_expression(expr, reference, name="your expression") -> CheckResult:
     ✗ check_expression (a square): not equal to the reference
       at a = 0.82, b = -1.38: yours is 2.5768, the reference is 0.3136
     False
+    >>> check_expression("-u*v", -a * b / 4, name="with u, v", symbols={"u": a / 2, "v": b / 2}).passed
+    ✓ check_expression (with u, v): equal to the reference
+    True
+    >>> check_expression(a**2 + 2 * a * b + b**2, (a + b) ** 2, name="form", as_function_of=a + b).passed
+    ✗ check_expression (form): equal to the reference, but not in the asked form: write it as a function of a + b alone
+      hint: yours still has a, b apart from a + b, as in a**2
+    False
     """
     try:
-        result = _expression_result(name, expr, reference)
+        result = _expression_result(name, expr, reference, symbols, as_function_of)
     except KeyboardInterrupt:
         raise
     except BaseException as exc:  # noqa: BLE001 -- a check must not stop the notebook
