@@ -1,6 +1,7 @@
 # Two commands do all the set-up on a fresh machine:
 #   make book   build the website into _build/html (creates .venv and installs what the book needs)
 #   make test   run every test: helpers, notebooks (strict nbval), warning-free build, browser tests
+# Also: make unit (only the unit tests of helpers, the quick loop while working).
 # Also: make lab (JupyterLab on the notebooks), make notebooks (re-run and save the chapters after an edit),
 # make student (student edition), make constraints (re-pin everything), make clean,
 # make explore (property tests with fresh random examples), make mutation (mutation score of helpers, slow),
@@ -10,7 +11,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: book test lab notebooks student constraints clean explore mutation bench
+.PHONY: book test unit lab notebooks student constraints clean explore mutation bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,7 +35,11 @@ book: $(VENV)/.book
 test: $(VENV)/.test
 	@$(BIN)/python tools/ensure_browser.py
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --durations=15
+
+# Only the unit, property and doctests of helpers (about a minute on 2 cores): the quick loop while working.
+unit: $(VENV)/.test
+	$(BIN)/python -m pytest -n auto -p no:cacheprovider $$($(BIN)/python tools/mutation.py --list-tests)
 
 # The unit tests with fresh random property-test examples, ten times as many as `make test`'s fixed ones
 # (profiles in tests/conftest.py). A failure prints a @reproduce_failure line to replay it.

@@ -17,12 +17,13 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+import yaml
 from hypothesis import settings
 from playwright.sync_api import sync_playwright
 
 # With --import-mode=importlib the tests folder is not on sys.path; the shared module book_layout lives there.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from book_layout import ROOT  # noqa: E402
+from book_layout import CONFIG, ROOT  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "tools"))
 import ensure_browser  # noqa: E402
@@ -49,16 +50,36 @@ CHROMIUM_ARGS = [
 ]
 
 
+def build_config_for_tests(folder):
+    """`_config.yml` for the test build: the same book, built from the notebooks' stored outputs.
+
+    strict nbval (in the same `make test`) re-executes every chapter and fails on any output that differs from the
+    stored one, and on any new output (an error or a warning on stderr included), so the stored outputs are the
+    fresh ones and executing the chapters a second time for the build would only repeat that work. `make book`
+    still executes them (with a cache). The local extensions' folder is made absolute, since Jupyter Book reads it
+    relative to the configuration file.
+    """
+    config = dict(CONFIG, execute={**CONFIG["execute"], "execute_notebooks": "off"})
+    sphinx = dict(config["sphinx"])
+    sphinx["local_extensions"] = {name: str(ROOT / path) for name, path in sphinx["local_extensions"].items()}
+    config["sphinx"] = sphinx
+    path = folder / "_config.yml"
+    path.write_text(yaml.safe_dump(config, sort_keys=False))
+    return path
+
+
 @pytest.fixture(scope="session")
-def book_build():
-    """Build the site once, as `make book` does, and return the finished process.
+def book_build(tmp_path_factory):
+    """Build the site once, as `make book` does (from the stored outputs: see `build_config_for_tests`), and return the
+    finished process.
 
     `-W --keep-going` turns every warning into an error but still reports all of them; `-n` also warns about
     every cross-reference that does not resolve.
     """
     jupyter_book = Path(sys.executable).with_name("jupyter-book")
+    config = build_config_for_tests(tmp_path_factory.mktemp("book-config"))
     return subprocess.run(
-        [str(jupyter_book), "build", str(ROOT), "-W", "-n", "--keep-going"],
+        [str(jupyter_book), "build", str(ROOT), "-W", "-n", "--keep-going", "--config", str(config)],
         capture_output=True,
         text=True,
         cwd=ROOT,
