@@ -12,7 +12,7 @@ from case_answers import nan as nan_like
 from snapshots import assert_snapshot
 
 import helpers
-from helpers.checks import check_cross_entropy, check_cross_entropy_grad
+from helpers.checks import check_cross_entropy, check_cross_entropy_grad, check_weighted_smoothed_loss
 from helpers.checks import cross_entropy as module
 
 
@@ -512,3 +512,52 @@ def test_each_wrong_loss_shape_gets_its_own_hint(shape, hint):
 ])
 def test_each_wrong_gradient_shape_gets_its_own_hint(shape, hint):
     assert module._grad_shape(module._grad_cases()[0], shape) == hint
+
+
+# --------------------------------------------------------------------------- check_weighted_smoothed_loss
+
+
+def weighted_smoothed_formula(logits, labels, weight, eps):
+    """PyTorch's documented weighted, label-smoothed mean, written out with SciPy."""
+    k = logits.shape[1]
+    q = (1 - eps) * np.eye(k)[labels] + eps / k
+    return -(weight * q * scipy.special.log_softmax(logits, axis=1)).sum() / weight[labels].sum()
+
+
+def test_weighted_smoothed_expected_answers_agree_with_the_formula():
+    for case in module._ws_cases():
+        assert np.isclose(case.expected, weighted_smoothed_formula(*case.args), rtol=1e-13), case.label
+
+
+def test_weighted_smoothed_first_case_agrees_with_pytorch():
+    # torch 2.13.0+cpu, float64: F.cross_entropy(Z, [0, 2, 1, 2], weight=[0.2, 1, 3], label_smoothing=0.1)
+    case = module._ws_cases()[0]
+    assert case.expected == pytest.approx(1.1003389825818717, rel=1e-14)
+
+
+def test_weighted_smoothed_cases_separate_the_options():
+    # a case with unequal weights and eps > 0 exists (every named mistake changes its value), and one of each alone
+    cases = module._ws_cases()
+    assert any(len(set(c.args[2])) > 1 and c.args[3] > 0 for c in cases)
+    assert any(c.args[3] == 0 for c in cases) and any(set(c.args[2]) == {1.0} for c in cases)
+    first = cases[0]
+    for value, hint in module._ws_mistakes(*first.args):
+        assert not np.isclose(value, first.expected, rtol=1e-6), hint
+
+
+@pytest.mark.parametrize("reference", [
+    lambda z, y, w, eps: helpers.cross_entropy(z, y, weight=w, label_smoothing=eps),
+    weighted_smoothed_formula,
+])
+def test_weighted_smoothed_a_correct_implementation_passes(reference):
+    result, printed = run(check_weighted_smoothed_loss, reference)
+    assert result.passed and result.checks_passed == result.checks_total == 7
+    assert printed.startswith("✓")
+
+
+def test_weighted_smoothed_never_raises_on_a_broken_function():
+    def broken(logits, labels, weight, eps):
+        raise RuntimeError("oops")
+
+    result, printed = run(check_weighted_smoothed_loss, broken)
+    assert not result.passed and "RuntimeError: oops" in printed

@@ -16,7 +16,11 @@ True
 
 from helpers.checks._core import CheckResult
 from helpers.checks.accuracy import check_online_softmax, check_two_sum, check_ulp_distance
-from helpers.checks.cross_entropy import check_cross_entropy, check_cross_entropy_grad
+from helpers.checks.cross_entropy import (
+    check_cross_entropy,
+    check_cross_entropy_grad,
+    check_weighted_smoothed_loss,
+)
 from helpers.checks.expression import check_expression
 from helpers.checks.jacobian import check_softmax_jacobian, check_softmax_vjp
 from helpers.checks.log_softmax import check_log_softmax
@@ -39,4 +43,5 @@ __all__ = [
     "check_tempered_loss",
     "check_two_sum",
     "check_ulp_distance",
+    "check_weighted_smoothed_loss",
 ]

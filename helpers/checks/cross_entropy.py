@@ -1,4 +1,5 @@
-"""Self-checks for chapter 4's exercises: :func:`check_cross_entropy` and :func:`check_cross_entropy_grad`.
+"""Self-checks for chapter 4's exercises: :func:`check_cross_entropy`, :func:`check_cross_entropy_grad` and
+:func:`check_weighted_smoothed_loss`.
 
 Each input isolates mistakes from the book's list (REFERENCES.md 3, 5 and 7 among them): the logits of a
 confidently wrong example make ``log(softmax(z))`` return inf and make clipping visible; rows far apart catch a
@@ -19,7 +20,7 @@ import numpy as np
 from helpers import numerics
 from helpers.checks._core import Case, CheckResult, Spec, close, run_check
 
-__all__ = ["check_cross_entropy", "check_cross_entropy_grad"]
+__all__ = ["check_cross_entropy", "check_cross_entropy_grad", "check_weighted_smoothed_loss"]
 
 _STABLE_LOSS = "compute log-softmax directly, log p = (z - max) - log(sum(exp(z - max))), and never take log(p)"
 _PER_ROW_MAX = "take the maximum per row, z.max(axis=-1, keepdims=True), not over the whole batch"
@@ -273,3 +274,119 @@ def check_cross_entropy_grad(fn: Callable | None) -> CheckResult:
     False
     """
     return run_check(_GRAD, fn)
+
+
+# --------------------------------------------------------------------------- weights and label smoothing, as PyTorch
+
+
+def _ws_case(label, logits, labels, weight, eps, nonfinite_hint):
+    logits = np.asarray(logits, dtype=np.float64)
+    labels = np.asarray(labels, dtype=np.int64)
+    weight = np.asarray(weight, dtype=np.float64)
+    expected = np.asarray(numerics.cross_entropy(logits, labels, weight=weight, label_smoothing=eps), dtype=np.float64)
+    wrong = ("the loss differs: it is sum_n l_n / sum_n w[labels[n]], with l_n = -sum_c w_c q_nc log softmax(z_n)_c "
+             "and q_n = (1 - eps) one_hot(labels[n]) + eps / k")
+    return Case(label, (logits, labels, weight, float(eps)), expected, nonfinite_hint, wrong,
+                ("logits", "labels", "weight", "eps"))
+
+
+def _ws_cases():
+    ordinary = "nan or inf for ordinary logits: is something divided by zero, or a log of 0 taken?"
+    batch = [[2.0, 1.0, -1.0], [0.5, 0.5, 3.0], [1.0, -2.0, 0.0], [-0.3, 0.8, 0.1]]
+    return (
+        # Unequal weights and smoothing together: every mistake below changes this value.
+        _ws_case("unequal weights and smoothing", batch, [0, 2, 1, 2], [0.2, 1.0, 3.0],
+                 0.1, ordinary),
+        # Square batch: labels used as one-hot rows broadcast silently.
+        _ws_case("a square batch (3 examples, 3 classes)", batch[:3], [0, 2, 1], [1.0, 2.0, 0.5], 0.2,
+                 ordinary),
+        _ws_case("no smoothing (eps = 0)", batch, [1, 1, 0, 2], [0.5, 2.0, 1.0], 0.0,
+                 ordinary),
+        _ws_case("all weights 1", batch, [0, 2, 1, 2], [1.0, 1.0, 1.0], 0.3, ordinary),
+        _ws_case("large logits", [[1000.0, 1001.0, 1002.0], [1000.0, 1000.0, 999.0]], [2, 0], [1.0, 3.0, 2.0], 0.1,
+                 _NO_SHIFT),
+        # The true class is 800 below the top: log(softmax) is -inf, and with smoothing every class's log p counts.
+        _ws_case("a confidently wrong example", [[0.0, 800.0, -5.0], [3.0, 0.0, 1.0]], [0, 0], [2.0, 1.0, 1.0], 0.1,
+                 f"inf or nan: a probability underflowed to 0 and log(0) = -inf; {_STABLE_LOSS}"),
+    )
+
+
+def _ws_mistakes(logits, labels, weight, eps):
+    """The value each named mistake returns on this input, with its hint."""
+    m, k = logits.shape
+    logp = _log_softmax(logits)
+    y = np.eye(k)[labels]
+
+    def loss(q, w_rows, denominator):
+        return -(w_rows * q * logp).sum() / denominator
+
+    q = (1 - eps) * y + eps / k
+    right_sum, total_w = loss(q, weight, 1.0), weight[labels].sum()
+    mistakes = [
+        (right_sum / m, "class weights read as a plain mean: the weighted mean divides by the total weight of the "
+                        "true classes, sum(weight[labels]), not by the number of examples m"),
+        (right_sum, "you summed the losses: divide by the total weight of the true classes, sum(weight[labels])"),
+        (right_sum / weight.sum(), "divide by the weights of the examples' true classes, sum(weight[labels]), "
+                                   "not by the sum of the k class weights"),
+        (loss(q, weight[labels][:, None], total_w), "each example weighted by its true class's weight: in the "
+                                                    "smoothing part each class c carries its own weight w_c, "
+                                                    "-sum_c w_c q_nc log p_nc"),
+        (loss(q, 1.0, m), "the weights are missing: multiply each class's term by weight[c]"),
+        (loss(y, weight, total_w), "label smoothing is missing: the target is q = (1 - eps) one_hot + eps / k"),
+        (loss((1 - eps) * y + eps, weight, total_w), "smoothing adds eps / k to every class, not eps (the smoothed "
+                                                      "target must sum to 1)"),
+        (loss(y + eps / k, weight, total_w), "scale the one-hot part by (1 - eps): q = (1 - eps) one_hot + eps / k"),
+        (-loss(q, weight, total_w), "the sign is wrong: the loss is MINUS the weighted log-probabilities"),
+    ]
+    other = (1 - eps) * y + eps / (k - 1) * (1 - y)
+    mistakes.append((loss(other, weight, total_w), "eps / (k - 1) on the wrong classes is another convention: "
+                                                   "PyTorch's (and this exercise's) target is (1 - eps) one_hot "
+                                                   "+ eps / k, eps / k on every class, the true one included"))
+    mistakes.append((loss(q, weight, total_w) / k, "you divided by k too: average over the weighted examples only"))
+    return mistakes
+
+
+def _ws_diagnose(case, got):
+    for value, hint in _ws_mistakes(*case.args):
+        if close(got, np.asarray(value)):
+            return hint
+    if not np.isfinite(got).all():
+        return case.nonfinite_hint
+    return None
+
+
+def _ws_shape(case, got_shape):
+    logits = case.args[0]
+    if got_shape == logits.shape[:1]:
+        return "you returned one loss per example: the loss is their weighted mean, a single number"
+    return "the loss is a single number (the weighted mean over the batch)"
+
+
+_WEIGHTED_SMOOTHED = Spec("check_weighted_smoothed_loss", _ws_cases, _ws_diagnose, _ws_shape)
+
+
+def check_weighted_smoothed_loss(fn: Callable | None) -> CheckResult:
+    r"""Check the reader's ``fn(logits, labels, weight, eps)``: the class-weighted, label-smoothed mean cross-entropy
+    as :func:`torch.nn.functional.cross_entropy` computes it with ``weight=weight, label_smoothing=eps``.
+
+    .. math:: L = \frac{\sum_n \ell_n}{\sum_n w_{c_n}}, \qquad
+              \ell_n = -\sum_{c=1}^{k} w_c \, q_{nc} \log \operatorname{softmax}(z_n)_c, \qquad
+              q_n = (1 - \varepsilon)\, y_n + \varepsilon / k
+
+    ``fn`` is called with float64 ``logits`` ``(m, k)``, int64 ``labels`` ``(m,)``, float64 ``weight`` ``(k,)`` and a
+    float ``eps``, and must return one number.  Inputs: unequal weights with smoothing, a square batch, ``eps = 0``,
+    weights all 1, large logits and a confidently wrong example.  Compared with
+    :func:`helpers.numerics.cross_entropy` (``weight=..., label_smoothing=...``).  Names the mistakes of chapter 4:
+    a plain mean over the examples, weights on the examples instead of the classes, smoothing by ``eps`` or
+    ``eps / (k - 1)``.  The inputs must come back unchanged.  Never raises.
+
+    >>> plain_mean = lambda z, y, w, eps: numerics.cross_entropy(z, y, weight=w, label_smoothing=eps,
+    ...                                                          reduction="sum") / len(y)
+    >>> check_weighted_smoothed_loss(plain_mean).passed  # doctest: +ELLIPSIS
+    ✗ check_weighted_smoothed_loss failed on unequal weights and smoothing, ...
+      expected 1.1
+      got      1.98
+      hint: class weights read as a plain mean: ...
+    False
+    """
+    return run_check(_WEIGHTED_SMOOTHED, fn)
