@@ -144,10 +144,10 @@ def test_l2_gradient_without_the_shift_fails_on_the_large_scores_with_a_stabilit
     ("fn", "words"),
     [
         (lambda z, y, t: loop_tempered_loss(z, y, 1.0), "the temperature has no effect"),
-        (lambda z, y, t: loop_tempered_loss(z * t * t, y, t), "you multiplied by t"),
-        (lambda z, y, t: loop_tempered_loss(z, y, 1.0) + np.log(t), "divided the probabilities by t"),
+        (lambda z, y, t: loop_tempered_loss(z * t * t, y, t), "you multiplied by T"),
+        (lambda z, y, t: loop_tempered_loss(z, y, 1.0) + np.log(t), "divided the probabilities by T"),
         (lambda z, y, t: loop_tempered_loss(z, y, t) * len(y), "summed over the examples"),
-        (lambda z, y, t: loop_tempered_loss(z, y, t) / t, "divided by t afterwards"),
+        (lambda z, y, t: loop_tempered_loss(z, y, t) / t, "divided by T afterwards"),
         (lambda z, y, t: [loop_tempered_loss(z[i:i + 1], y[i:i + 1], t) for i in range(len(y))], "return their mean"),
         (
             lambda z, y, t: -np.mean(np.log(scipy.special.softmax(z / t, axis=1)[np.arange(len(y)), y])),
@@ -286,7 +286,7 @@ def test_a_probability_clipped_at_any_usual_floor_is_named_with_that_floor(floor
         return -np.mean(np.log(p[np.arange(len(y)), y]))
 
     result, printed = run(check_tempered_loss, clipped)
-    assert result.failed_case == "a small temperature, t = 0.01"
+    assert result.failed_case == "a small temperature, T = 0.01"
     assert f"the probability was clipped at {floor:g} before the log" in printed, printed
 
 

@@ -45,6 +45,7 @@ def test_training_curves_plot_the_given_numbers():
     np.testing.assert_array_equal(right.get_lines()[1].get_ydata(), test)
     assert right.get_lines()[0].get_color() == PALETTE[0]
     assert left.get_xlabel() == right.get_xlabel() == "gradient-descent step"
+    assert left.get_yscale() == "log" and right.get_yscale() == "linear"  # the loss's slow tail stays visible
 
 
 def test_training_curves_alt_reads_the_first_and_last_values():

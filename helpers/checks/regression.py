@@ -2,14 +2,14 @@
 
 * :func:`check_l2_gradient` -- the gradient of scikit-learn's objective
   :math:`\\tfrac12\\lVert W\\rVert^2 + C \\sum_n \\ell_n`, with the bias gradient as the last row;
-* :func:`check_tempered_loss` -- the mean cross-entropy of :math:`\\operatorname{softmax}(z / t)`;
+* :func:`check_tempered_loss` -- the mean cross-entropy of :math:`\\operatorname{softmax}(z / T)`;
 * :func:`check_bias_gradient` -- the gradient of the mean cross-entropy with respect to the biases,
   for label sets in which some class never appears.
 
 Each known mistake fails on a case chosen for it, and the hint names it.
 
 >>> from helpers import numerics
->>> check_tempered_loss(lambda z, y, t: numerics.cross_entropy(z / t, y)).passed
+>>> check_tempered_loss(lambda z, y, T: numerics.cross_entropy(z / T, y)).passed
 ✓ check_tempered_loss: all 6 checks passed
 True
 """
@@ -180,21 +180,21 @@ def check_l2_gradient(fn: Callable | None) -> CheckResult:
 def _tempered_case(label, z, y, t, nonfinite_hint=_ORDINARY):
     z, y, t = np.asarray(z), np.asarray(y), np.float64(t)  # every z below is written in floats
     expected = np.asarray(numerics.cross_entropy(z / t, y))
-    wrong = "the value differs from the mean cross-entropy of softmax(z / t) against the labels"
-    return Case(label, (z, y, t), expected, nonfinite_hint, wrong, ("z", "y", "t"))
+    wrong = "the value differs from the mean cross-entropy of softmax(z / T) against the labels"
+    return Case(label, (z, y, t), expected, nonfinite_hint, wrong, ("z", "y", "T"))
 
 
 def _tempered_cases():
     z = np.array([[2.0, 0.5, -1.0], [0.0, 1.0, 3.0], [1.0, 1.0, 0.0], [-0.5, 2.5, 0.2]])
     return (
-        _tempered_case("four examples at t = 2", z, [0, 2, 1, 0], 2.0),
-        _tempered_case("the same at t = 0.5", z, [0, 2, 1, 0], 0.5),
+        _tempered_case("four examples at T = 2", z, [0, 2, 1, 0], 2.0),
+        _tempered_case("the same at T = 0.5", z, [0, 2, 1, 0], 0.5),
         # z / t reaches 1000: the true class's probability underflows to 0 unless the log is taken stably.
-        _tempered_case("a small temperature, t = 0.01", [[10.0, 0.0, 0.0], [0.0, 5.0, 0.0]], [1, 1], 0.01,
+        _tempered_case("a small temperature, T = 0.01", [[10.0, 0.0, 0.0], [0.0, 5.0, 0.0]], [1, 1], 0.01,
                        _LOG_OF_SOFTMAX),
-        _tempered_case("a large temperature, t = 100", z, [2, 2, 0, 1], 100.0),
+        _tempered_case("a large temperature, T = 100", z, [2, 2, 0, 1], 100.0),
         # Rows 1000 apart: one maximum for the whole batch underflows the second row to log 0.
-        _tempered_case("two examples far apart, t = 1", FAR_APART_ROWS, [0, 2], 1.0, _FAR_APART),
+        _tempered_case("two examples far apart, T = 1", FAR_APART_ROWS, [0, 2], 1.0, _FAR_APART),
     )
 
 
@@ -204,12 +204,12 @@ def _tempered_value_hint(case, got):
         return case.nonfinite_hint
     m = z.shape[0]
     candidates = (
-        (numerics.cross_entropy(z, y), "the temperature has no effect: divide the scores by t before the softmax"),
-        (numerics.cross_entropy(z * t, y), "you multiplied by t: the tempered softmax is softmax(z / t)"),
+        (numerics.cross_entropy(z, y), "the temperature has no effect: divide the scores by T before the softmax"),
+        (numerics.cross_entropy(z * t, y), "you multiplied by T: the tempered softmax is softmax(z / T)"),
         (numerics.cross_entropy(z, y) + np.log(t),
-         "you divided the probabilities by t: divide the scores, softmax(z / t), not softmax(z) / t"),
+         "you divided the probabilities by T: divide the scores, softmax(z / T), not softmax(z) / T"),
         (numerics.cross_entropy(z / t, y) * m, "you summed over the examples: the loss is the mean"),
-        (numerics.cross_entropy(z / t, y) / t, "the loss was divided by t afterwards: only the scores are divided"),
+        (numerics.cross_entropy(z / t, y) / t, "the loss was divided by T afterwards: only the scores are divided"),
     )
     for value, hint in candidates:
         if close(got, np.asarray(value)):
@@ -234,15 +234,15 @@ _TEMPERED = Spec("check_tempered_loss", _tempered_cases, _tempered_value_hint, _
 
 
 def check_tempered_loss(fn: Callable | None) -> CheckResult:
-    r"""Check the reader's ``fn(z, y, t)``: the mean cross-entropy of the tempered softmax.
+    r"""Check the reader's ``fn(z, y, T)``: the mean cross-entropy of the tempered softmax.
 
-    .. math:: L(t) = -\frac{1}{m} \sum_{n=1}^{m} \log \operatorname{softmax}(z_n / t)_{y_n}
+    .. math:: L(T) = -\frac{1}{m} \sum_{n=1}^{m} \log \operatorname{softmax}(z_n / T)_{c_n}
 
-    ``z`` has shape ``(m, k)``, ``y`` holds integer labels, ``t > 0``.  Cases: ``t = 2``,
-    ``t = 0.5``, ``t = 0.01`` with score gaps of 10 (so ``z / t`` reaches 1000 and the log
-    of a softmax probability is ``log 0``), ``t = 100``, and two rows of scores 1000 apart.
+    ``z`` has shape ``(m, k)``, ``y`` holds the integer labels :math:`c_n`, the temperature ``T > 0``.  Cases:
+    ``T = 2``, ``T = 0.5``, ``T = 0.01`` with score gaps of 10 (so ``z / T`` reaches 1000 and the log
+    of a softmax probability is ``log 0``), ``T = 100``, and two rows of scores 1000 apart.
 
-    >>> check_tempered_loss(lambda z, y, t: numerics.cross_entropy(z / t, y)).passed
+    >>> check_tempered_loss(lambda z, y, T: numerics.cross_entropy(z / T, y)).passed
     ✓ check_tempered_loss: all 6 checks passed
     True
     """

@@ -83,16 +83,19 @@ def digit_gallery_alt(labels, side=8):
 def training_curves(steps, losses, train_accuracy, test_accuracy):
     """Two panels against the gradient-descent step: the training loss, and train and test accuracy.
 
+    The loss is drawn on a logarithmic axis, so that its slow late decrease, a small change in absolute
+    terms, stays visible next to the fast first steps.
+
     >>> fig = training_curves([0, 1, 2], [2.3, 1.0, 0.5], [0.1, 0.8, 0.9], [0.1, 0.7, 0.85])
     >>> [ax.get_ylabel() for ax in fig.axes]
-    ['training loss (nats)', 'accuracy']
+    ['training loss (nats, log scale)', 'accuracy']
     """
     steps = np.asarray(steps)
     fig, (left, right) = new_figure(2, height=3.0)
     left.plot(steps, losses, color=PALETTE[0])
-    left.set_ylim(0, None)
+    left.set_yscale("log")
     left.set_xlabel("gradient-descent step")
-    left.set_ylabel("training loss (nats)")
+    left.set_ylabel("training loss (nats, log scale)")
     right.plot(steps, train_accuracy, color=PALETTE[0], label="training set")
     right.plot(steps, test_accuracy, color=PALETTE[3], linestyle="--", label="test set")
     right.set_ylim(0, 1.02)
@@ -106,11 +109,12 @@ def training_curves_alt(steps, losses, train_accuracy, test_accuracy):
     """Alt text for :func:`training_curves`, read off the same numbers.
 
     >>> print(training_curves_alt([0, 10], [2.3026, 0.5], [0.1, 0.9], [0.09, 0.85]))  # doctest: +NORMALIZE_WHITESPACE
-    Training loss falling from 2.303 at step 0 to 0.5 at step 10; accuracy rising to 90.0% on the training set
-    and 85.0% on the test set
+    Training loss (log scale) falling from 2.303 at step 0 to 0.5 at step 10; accuracy rising to 90.0% on the
+    training set and 85.0% on the test set
     """
     return (
-        f"Training loss falling from {losses[0]:.4g} at step {steps[0]} to {losses[-1]:.4g} at step {steps[-1]}; "
+        f"Training loss (log scale) falling from {losses[0]:.4g} at step {steps[0]} to {losses[-1]:.4g} "
+        f"at step {steps[-1]}; "
         f"accuracy rising to {train_accuracy[-1]:.1%} on the training set "
         f"and {test_accuracy[-1]:.1%} on the test set"
     )
