@@ -28,7 +28,10 @@ __all__ = [
     "memory_table",
     "methods",
     "errors_by_magnitude",
+    "exact_from_sympy",
+    "exact_sum",
     "median_times",
+    "round_times",
     "MEMORY_PASSES",
     "scipy_softmax",
     "max_ulp_error",
@@ -196,8 +199,18 @@ def methods():
 
 
 def magnitude_suite(magnitude, rows=8, n=32, seed=0):
-    """``rows`` rows of ``n`` logits drawn uniformly from ``[-magnitude, magnitude]``."""
-    return magnitude * np.random.default_rng(seed).uniform(-1.0, 1.0, size=(rows, n))
+    """``rows`` rows of ``n`` logits drawn uniformly from ``[-magnitude, magnitude]``, then the same rows shifted
+    down by ``magnitude`` (every score in ``[-2 magnitude, 0]``, so the largest is negative): ``2 * rows`` rows.
+
+    The shift leaves softmax unchanged but not its computation: the textbook formula's terms ``exp(z)`` underflow
+    for scores below about -708, where the shifted formula's do not.
+
+    >>> suite = magnitude_suite(10.0, rows=2, n=3)
+    >>> suite.shape, bool((suite[2:] < 0).all()), bool(np.array_equal(suite[2:], suite[:2] - 10.0))
+    ((4, 3), True, True)
+    """
+    spread = magnitude * np.random.default_rng(seed).uniform(-1.0, 1.0, size=(rows, n))
+    return np.vstack([spread, spread - magnitude])
 
 
 def errors_by_magnitude(fns, magnitudes, rows=8, n=32, seed=0):
@@ -235,8 +248,14 @@ def memory_table():
     return "\n".join(lines)
 
 
-def median_times(fns, x, repeat=7):
-    """Median time in seconds of each ``fn(x)`` (name -> function), the contenders interleaved round by round."""
+def round_times(fns, x, repeat=7):
+    """Time in seconds of each ``fn(x)`` (name -> function) in each of ``repeat`` rounds, the contenders interleaved
+    round by round (so a slow moment of a shared machine hits all of them): name -> array of ``repeat`` times.
+
+    >>> times = round_times({"sum": np.sum, "max": np.max}, np.ones(10), repeat=3)
+    >>> sorted(times), times["sum"].shape
+    (['max', 'sum'], (3,))
+    """
     import time
 
     times = {name: [] for name in fns}
@@ -245,4 +264,45 @@ def median_times(fns, x, repeat=7):
             start = time.perf_counter()
             fn(x)
             times[name].append(time.perf_counter() - start)
-    return {name: float(np.median(t)) for name, t in times.items()}
+    return {name: np.array(t) for name, t in times.items()}
+
+
+def median_times(fns, x, repeat=7):
+    """Median time in seconds of each ``fn(x)`` (name -> function), the contenders interleaved round by round."""
+    return {name: float(np.median(t)) for name, t in round_times(fns, x, repeat).items()}
+
+
+def exact_sum(values):
+    """The exact sum of float64 ``values`` (with fractions) as a double-double ``(hi, lo)``: ``hi`` correctly rounded.
+
+    >>> exact_sum([1.0, 2.0**-60, -1.0])
+    (8.673617379884035e-19, 0.0)
+    """
+    from fractions import Fraction
+
+    total = sum(map(Fraction, np.asarray(values, dtype=np.float64).tolist()), Fraction(0))
+    hi = float(total)
+    return hi, float(total - Fraction(hi))
+
+
+def exact_from_sympy(expr, symbols, points, digits=40):
+    """Evaluate a SymPy vector ``expr`` at each row of ``points`` with ``digits`` significant digits: a double-double
+    ``(hi, lo)`` of shape ``(len(points), len(expr))``, for :func:`ulp_error`.
+
+    >>> import sympy as sp
+    >>> a, b = sp.symbols("a b")
+    >>> hi, lo = exact_from_sympy([a / 3, b], (a, b), [[1.0, 2.0]])
+    >>> float(hi[0, 0]) == 1 / 3, bool(lo[0, 0] != 0)
+    (True, True)
+    """
+    import sympy as sp
+
+    his, los = [], []
+    for point in np.atleast_2d(np.asarray(points, dtype=np.float64)):
+        # Float(v, digits) keeps every bit of the float64 value; evaluation then carries ``digits`` digits.
+        values = [sp.N(sp.sympify(e).subs({s: sp.Float(float(v), digits) for s, v in zip(symbols, point)}), digits)
+                  for e in expr]
+        hi = [float(v) for v in values]
+        his.append(hi)
+        los.append([float(sp.N(v - sp.Float(h, digits), digits)) for v, h in zip(values, hi)])
+    return np.array(his), np.array(los)

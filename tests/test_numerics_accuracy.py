@@ -169,12 +169,13 @@ def test_errors_by_magnitude_against_mpmath_and_with_one_reference_per_magnitude
 
     monkeypatch.setattr(accuracy, "exact_softmax", counted)
     errors = accuracy.errors_by_magnitude(fns, [2.0, 800.0], rows=3, n=5, seed=4)
-    assert calls == [(3, 5), (3, 5)]  # the slow mpmath reference is shared by every function
+    assert calls == [(6, 5), (6, 5)]  # the slow mpmath reference is shared by every function
     assert list(errors) == list(fns)
     for name, fn in fns.items():
         assert errors[name].shape == (2,)
         for m, got in zip([2.0, 800.0], errors[name]):
             x = m * np.random.default_rng(4).uniform(-1.0, 1.0, size=(3, 5))
+            x = np.vstack([x, x - m])
             with np.errstate(all="ignore"):
                 expected = max(max(_mp_ulp_errors(fn(row[None])[0], row)) for row in x)
             assert got == pytest.approx(expected, abs=1e-9)
@@ -193,17 +194,21 @@ def test_errors_by_magnitude_by_default_measures_8_rows_of_32_from_seed_0(monkey
     monkeypatch.setattr(accuracy, "exact_softmax", recorded)
     errors = accuracy.errors_by_magnitude({"shifted": accuracy.shifted_softmax}, [30.0])
     x = 30.0 * np.random.default_rng(0).uniform(-1.0, 1.0, size=(8, 32))
+    x = np.vstack([x, x - 30.0])
     np.testing.assert_array_equal(seen[0], x)
     expected = max(max(_mp_ulp_errors(accuracy.shifted_softmax(row[None])[0], row)) for row in x)
     assert errors["shifted"].tolist() == [pytest.approx(expected, abs=1e-9)]
 
 
-def test_magnitude_suite_is_uniform_on_plus_minus_the_magnitude():
-    x = accuracy.magnitude_suite(50.0, rows=300, n=7, seed=3)
-    assert x.shape == (300, 7)
+def test_magnitude_suite_is_uniform_on_plus_minus_the_magnitude_then_shifted_down():
+    both = accuracy.magnitude_suite(50.0, rows=300, n=7, seed=3)
+    assert both.shape == (600, 7)
+    x = both[:300]
     np.testing.assert_array_equal(x, 50.0 * np.random.default_rng(3).uniform(-1.0, 1.0, size=(300, 7)))
     assert np.abs(x).max() <= 50.0 and x.min() < -49 and x.max() > 49 and abs(x.mean()) < 2
-    assert accuracy.magnitude_suite(2.0).shape == (8, 32)
+    np.testing.assert_array_equal(both[300:], x - 50.0)  # every score <= 0: each row's max is negative
+    assert (both[300:].max(axis=1) < 0).all()
+    assert accuracy.magnitude_suite(2.0).shape == (16, 32)
     np.testing.assert_array_equal(accuracy.magnitude_suite(2.0), accuracy.magnitude_suite(2.0, seed=0))
 
 
@@ -608,3 +613,30 @@ def test_attention_rejects_keys_or_values_that_are_not_matrices():
         online_attention(q, k, v[:, 0], 4)
     with pytest.raises(ValueError, match="inf"):
         attention(q, np.full((6, 4), np.inf), v)
+
+
+def test_exact_sum_is_the_fraction_sum_as_a_double_double_checked_in_mpmath():
+    values = np.random.default_rng(9).uniform(size=500) * np.logspace(-30, 0, 500)
+    hi, lo = accuracy.exact_sum(values)
+    with mpmath.workprec(2000):
+        exact = mpmath.fsum(mpmath.mpf(float(v)) for v in values)
+        assert abs(mpmath.mpf(hi) + mpmath.mpf(lo) - exact) <= abs(exact) * mpmath.mpf(2) ** -105
+    assert hi == math.fsum(values)  # fsum is correctly rounded: an independent route to hi
+
+
+def test_exact_from_sympy_agrees_with_the_mpmath_softmax_reference():
+    from helpers import symbolic
+
+    zs = symbolic.logit_symbols(3)
+    points = np.array([[1.7, -612.9, -25.7], [-700.0, -740.0, 0.5]])
+    hi, lo = accuracy.exact_from_sympy(symbolic.softmax_expr(zs), zs, points)
+    ref_hi, ref_lo = accuracy.exact_softmax(points)
+    np.testing.assert_array_equal(hi, ref_hi)
+    assert np.all(np.abs(lo - ref_lo) <= 1e-30 * np.abs(ref_hi) + 1e-320)
+
+
+def test_round_times_interleave_the_contenders_round_by_round():
+    order = []
+    times = accuracy.round_times({"a": lambda x: order.append("a"), "b": lambda x: order.append("b")}, None, repeat=3)
+    assert order == ["a", "b"] * 3
+    assert {name: t.shape for name, t in times.items()} == {"a": (3,), "b": (3,)} and (times["a"] >= 0).all()
