@@ -39,7 +39,7 @@ from student_attempts.softmax import (  # the same attempts the corpus grades, a
 from helpers.checks import check_softmax, check_softmax_temperature
 
 N_CHECKS = 8
-N_TEMPERATURE = 7
+N_TEMPERATURE = 8
 
 
 def run(fn, check=check_softmax):
@@ -340,18 +340,27 @@ def test_doctest_stub_of_chapter_1_is_not_attempted():
 
 
 def stable_temperature(x, t):
-    scaled = np.asarray(x, dtype=float) / t
+    """Shift first: (x - max(x)) / t is at most 0 for every t > 0 (and may be -inf, whose exp is 0)."""
+    x = np.asarray(x, dtype=float)
+    with np.errstate(over="ignore"):
+        scaled = (x - x.max(axis=-1, keepdims=True)) / t
     return np.exp(scaled - scipy.special.logsumexp(scaled, axis=-1, keepdims=True))
 
 
 def loop_temperature(x, t):
-    rows = np.atleast_2d(np.asarray(x, dtype=float) / t).tolist()
+    rows = np.atleast_2d(np.asarray(x, dtype=float)).tolist()
     out = []
     for row in rows:
         m = max(row)
-        e = [math.exp(v - m) for v in row]
+        e = [math.exp((v - m) / t) for v in row]
         out.append([v / sum(e) for v in e])
     return out[0] if np.ndim(x) == 1 else out
+
+
+def divide_first(x, t):
+    """Right down to t of about 1e-300; below that x / t overflows and inf - inf is NaN."""
+    scaled = np.asarray(x, dtype=float) / t
+    return np.exp(scaled - scipy.special.logsumexp(scaled, axis=-1, keepdims=True))
 
 
 @pytest.mark.parametrize(
@@ -359,8 +368,7 @@ def loop_temperature(x, t):
     [
         stable_temperature,
         loop_temperature,
-        lambda x, t: scipy.special.softmax(x / t, axis=-1),
-        lambda x, t: scipy.special.softmax(np.float32(x) / np.float32(t), axis=-1),
+        lambda x, t: scipy.special.softmax(np.subtract(x, np.max(x, axis=-1, keepdims=True)) / t, axis=-1),
     ],
 )
 def test_temperature_check_passes_correct_implementations(fn):
@@ -375,57 +383,70 @@ def t_scores_over_sum(x, t):
 
 TEMPERATURE_MISTAKES = [
     (
+        divide_first,
+        "the smallest temperatures",
+        "hint: nan for T = 1e-308: x / T overflows to inf, and inf - inf is nan; shift first, exp((x - max(x)) / T), "
+        "whose exponents are at most 0 for every T > 0",
+    ),
+    (
+        lambda x, t: scipy.special.softmax(x / t, axis=-1),
+        "the smallest temperatures",
+        "hint: nan for T = 1e-308: x / T overflows to inf, and inf - inf is nan; shift first, exp((x - max(x)) / T), "
+        "whose exponents are at most 0 for every T > 0",
+    ),
+    (
         t_shift_after_exp,
-        "a small vector at t = 2",
-        "hint: shift applied after exp: write exp(x / t - max(x / t)), not exp(x / t) - max(x / t); mistake museum "
+        "a small vector at T = 2",
+        "hint: shift applied after exp: write exp(x / T - max(x / T)), not exp(x / T) - max(x / T); mistake museum "
         "(1): the shift applied after exp",
     ),
     (
         t_scores_over_sum,
-        "a small vector at t = 2",
-        "hint: you normalised the scores themselves: exponentiate first, softmax is exp(x / t) / sum(exp(x / t))",
+        "a small vector at T = 2",
+        "hint: you normalised the scores themselves: exponentiate first, softmax is exp(x / T) / sum(exp(x / T))",
     ),
     (
         lambda x, t: np.exp(x / t) / np.exp(x / t).sum(axis=-1, keepdims=True),
         "a tiny temperature",
-        "hint: nan for a small t: x / t is huge, so subtract the max of x / t (not of x) before exponentiating",
+        "hint: nan for a small T: x / T is huge, so subtract the maximum before exponentiating, best before dividing: "
+        "exp((x - max(x)) / T)",
     ),
     (
         lambda x, t: scipy_softmax(x),
-        "a small vector at t = 2",
-        "hint: the temperature has no effect: divide the scores by t before the softmax",
+        "a small vector at T = 2",
+        "hint: the temperature has no effect: divide the scores by T before the softmax",
     ),
     (
         lambda x, t: scipy_softmax(x * t),
-        "a small vector at t = 2",
-        "hint: you multiplied by t: softmax(x / t) divides the scores by the temperature",
+        "a small vector at T = 2",
+        "hint: you multiplied by T: softmax(x / T) divides the scores by the temperature",
     ),
     (
         lambda x, t: scipy_softmax(x) / t,
-        "a small vector at t = 2",
-        "hint: you divided the probabilities by t: divide the scores x by t before exponentiating",
+        "a small vector at T = 2",
+        "hint: you divided the probabilities by T: divide the scores x by T before exponentiating",
     ),
     (
         t_global_max,
-        "rows far apart at t = 1",
+        "rows far apart at T = 1",
         "hint: a row far below the batch maximum came back as nan: the max must be taken per row, not over "
         "the whole batch (np.max(x, axis=-1, keepdims=True)); mistake museum (2): max or sum over the whole "
         "batch",
     ),
     (
         t_global_sum,
-        "a batch at t = 0.5",
+        "a batch at T = 0.5",
         "hint: rows do not sum to 1 in a batch: reduce with axis=-1, keepdims=True so each row is normalised "
         "on its own; mistake museum (2): max or sum over the whole batch",
     ),
     (
         t_transposed,
-        "a batch at t = 0.5",
+        "a batch at T = 0.5",
         "hint: wrong output shape: the output is transposed; keep the shape of x (transpose back, or use axis=-1)",
     ),
     (
         lambda x, t: stable_temperature(x, t) * 2,
-        "a small vector at t = 2",
+        "a small vector at T = 2",
         "hint: right proportions but the outputs sum to 2, not 1: divide by the sum alone (dividing by max * "
         'sum or any other factor breaks the normalisation; mistake museum (6): "stable" versions that are '
         "not)",
@@ -444,7 +465,7 @@ def test_temperature_check_names_each_mistake(fn, case, hint):
 def test_temperature_failure_names_both_arguments():
     _, printed = run(lambda x, t: scipy_softmax(x), check_softmax_temperature)
     assert printed.splitlines()[:3] == [
-        "✗ check_softmax_temperature failed on a small vector at t = 2, x = [1, 2, 3], t = 2",
+        "✗ check_softmax_temperature failed on a small vector at T = 2, x = [1, 2, 3], T = 2",
         "  expected [0.186, 0.307, 0.506]",
         "  got      [0.09, 0.245, 0.665]",
     ]
@@ -455,7 +476,7 @@ def test_temperature_formula_hint_is_not_garbled():
     result, printed = run(lambda x, t: stable_temperature(x, t) ** 2, check_softmax_temperature)
     assert not result
     assert printed.splitlines()[-1] == (
-        "  hint: the values differ from softmax(x / t): compute e = exp(x / t - max(x / t)), then e / sum(e), per row"
+        "  hint: the values differ from softmax(x / T): compute e = exp((x - max(x)) / T), then e / sum(e), per row"
     )
 
 
@@ -500,13 +521,14 @@ def test_check_softmax_calls_with_the_documented_inputs():
 
 
 def test_check_softmax_temperature_calls_with_the_documented_inputs():
-    assert _inputs(check_softmax_temperature, lambda x, t: scipy.special.softmax(x / t, axis=-1)) == [
+    assert _inputs(check_softmax_temperature, stable_temperature) == [
         ([1.0, 2.0, 3.0], 2.0),
         ([[1.0, 2.0, 3.0, 4.0], [0.0, 0.0, 0.0, 0.0]], 0.5),
         ([[0.5672, -1.5682, -1.2392, -7.3244, 5.3991], [3.4325, -0.9763, 2.3214, 0.8436, -1.6615]], 0.7),
         ([1.0, 3.0, 3.0], 0.001),
         ([[1.0, 2.0, 3.0], [-1000.0, -1001.0, -1002.0]], 1.0),
         ([[1.0, 2.0, 3.0], [-1000.0, -1001.0, -1002.0]], 100.0),
+        ([1.0, 3.0, 3.0], 1e-308),
     ]
 
 
@@ -530,12 +552,13 @@ def test_check_softmax_temperature_calls_with_the_documented_inputs():
             check_softmax_temperature,
             lambda x, t: 0 * x,
             [
-                "a small vector at t = 2",
-                "a batch at t = 0.5",
-                "ordinary random scores at t = 0.7",
+                "a small vector at T = 2",
+                "a batch at T = 0.5",
+                "ordinary random scores at T = 0.7",
                 "a tiny temperature",
-                "rows far apart at t = 1",
+                "rows far apart at T = 1",
                 "a large temperature",
+                "the smallest temperatures",
             ],
         ),
     ],

@@ -34,7 +34,7 @@ __all__ = ["check_softmax", "check_softmax_temperature"]
 
 _SOFTMAX_FORMULA = "the values differ from softmax: compute e = exp(x - max(x)), then e / sum(e), per row"
 _TEMPERATURE_FORMULA = (
-    "the values differ from softmax(x / t): compute e = exp(x / t - max(x / t)), then e / sum(e), per row"
+    "the values differ from softmax(x / T): compute e = exp((x - max(x)) / T), then e / sum(e), per row"
 )
 
 
@@ -195,25 +195,37 @@ def check_softmax(fn: Callable | None) -> CheckResult:
 
 def _temperature_case(label, x, t, nonfinite_hint=_ORDINARY):
     x, t = np.asarray(x, dtype=np.float64), np.float64(t)
-    return Case(label, (x, t), numerics.softmax(x / t), nonfinite_hint, _TEMPERATURE_FORMULA, ("x", "t"))
+    # Shift first: (x - max(x)) / T is finite for every T > 0, where x / T can overflow.
+    with np.errstate(over="ignore"):  # (x - max(x)) / T may be -inf: exp(-inf) = 0 is right
+        expected = numerics.softmax((x - np.max(x, axis=-1, keepdims=True)) / t)
+    return Case(label, (x, t), expected, nonfinite_hint, _TEMPERATURE_FORMULA, ("x", "T"))
 
 
 def _temperature_cases():
     return (
-        _temperature_case("a small vector at t = 2", [1.0, 2.0, 3.0], 2.0),
+        _temperature_case("a small vector at T = 2", [1.0, 2.0, 3.0], 2.0),
         # Not square, so a transposed answer cannot pass.
-        _temperature_case("a batch at t = 0.5", [[1.0, 2.0, 3.0, 4.0], [0.0, 0.0, 0.0, 0.0]], 0.5),
-        _temperature_case("ordinary random scores at t = 0.7", random_logits((2, 5), seed=2), 0.7),
-        # x / t reaches 3000: only a shift by the max of x / t keeps exp finite.
+        _temperature_case("a batch at T = 0.5", [[1.0, 2.0, 3.0, 4.0], [0.0, 0.0, 0.0, 0.0]], 0.5),
+        _temperature_case("ordinary random scores at T = 0.7", random_logits((2, 5), seed=2), 0.7),
+        # x / T reaches 3000: only a shifted formula keeps exp finite.
         _temperature_case(
             "a tiny temperature",
             [1.0, 3.0, 3.0],
             0.001,
-            "nan for a small t: x / t is huge, so subtract the max of x / t (not of x) before exponentiating",
+            "nan for a small T: x / T is huge, so subtract the maximum before exponentiating, "
+            "best before dividing: exp((x - max(x)) / T)",
         ),
         # A max over the whole batch pushes the low row to exp(-1000) = 0, hence 0 / 0.
-        _temperature_case("rows far apart at t = 1", FAR_APART_ROWS, 1.0, _BATCH_MAX),
+        _temperature_case("rows far apart at T = 1", FAR_APART_ROWS, 1.0, _BATCH_MAX),
         _temperature_case("a large temperature", FAR_APART_ROWS, 100.0),
+        # x / T overflows to inf and inf - inf is nan: only a shift before the division stays finite.
+        _temperature_case(
+            "the smallest temperatures",
+            [1.0, 3.0, 3.0],
+            1e-308,
+            "nan for T = 1e-308: x / T overflows to inf, and inf - inf is nan; shift first, "
+            "exp((x - max(x)) / T), whose exponents are at most 0 for every T > 0",
+        ),
     )
 
 
@@ -222,30 +234,37 @@ def _temperature_value_hint(case, got):
     if not np.isfinite(got).all():
         return case.nonfinite_hint  # before the models below, which are finite
     if close(got, numerics.softmax(x)):
-        return "the temperature has no effect: divide the scores by t before the softmax"
+        return "the temperature has no effect: divide the scores by T before the softmax"
     if close(got, numerics.softmax(x * t)):
-        return "you multiplied by t: softmax(x / t) divides the scores by the temperature"
+        return "you multiplied by T: softmax(x / T) divides the scores by the temperature"
     if close(got * t, numerics.softmax(x)):
-        return "you divided the probabilities by t: divide the scores x by t before exponentiating"
-    return _softmax_symptoms(x / t, got, case.expected, None, what="x / t")
+        return "you divided the probabilities by T: divide the scores x by T before exponentiating"
+    with np.errstate(over="ignore"):
+        scores = x / t
+        if not np.isfinite(scores).all():  # the smallest temperatures: the same mistakes, seen on shifted scores
+            scores = (x - np.max(x, axis=-1, keepdims=True)) / t
+    return _softmax_symptoms(scores, got, case.expected, None, what="x / T")
 
 
 _TEMPERATURE = Spec("check_softmax_temperature", _temperature_cases, _temperature_value_hint, _softmax_shape_hint)
 
 
 def check_softmax_temperature(fn: Callable | None) -> CheckResult:
-    r"""Check the reader's ``fn(x, t)``, the softmax of ``x / t`` over the last axis.
+    r"""Check the reader's ``fn(x, T)``, the softmax of ``x / T`` over the last axis, for every ``T > 0``.
 
-    .. math:: \operatorname{softmax}(x / t)_i = \frac{e^{x_i / t}}{\sum_j e^{x_j / t}}, \qquad t > 0
+    .. math:: \operatorname{softmax}(x / T)_i = \frac{e^{(x_i - x_{\max}) / T}}{\sum_j e^{(x_j - x_{\max}) / T}},
+              \qquad T > 0
 
-    Inputs: a vector at ``t = 2``, a batch at ``t = 0.5``, seeded random
-    non-integer scores at ``t = 0.7``, scores of order 1 at ``t = 0.001`` (so
-    ``x / t`` reaches 3000 and only a shifted formula stays finite), a batch
-    whose rows differ by 1000 at ``t = 1`` (a max over the whole batch fails)
-    and the same batch at ``t = 100``.  Same rules and result as :func:`check_softmax`.
+    Inputs: a vector at ``T = 2``, a batch at ``T = 0.5``, seeded random
+    non-integer scores at ``T = 0.7``, scores of order 1 at ``T = 0.001`` (so
+    ``x / T`` reaches 3000 and only a shifted formula stays finite), a batch
+    whose rows differ by 1000 at ``T = 1`` (a max over the whole batch fails),
+    the same batch at ``T = 100``, and ``[1, 3, 3]`` at ``T = 1e-308``, where
+    ``x / T`` itself overflows, so only a shift before the division passes.
+    Same rules and result as :func:`check_softmax`.
 
-    >>> check_softmax_temperature(lambda x, t: numerics.softmax(x / t)).passed
-    ✓ check_softmax_temperature: all 7 checks passed
+    >>> check_softmax_temperature(lambda x, T: numerics.softmax((x - x.max(-1, keepdims=True)) / T)).passed
+    ✓ check_softmax_temperature: all 8 checks passed
     True
     """
     return run_check(_TEMPERATURE, fn)

@@ -143,4 +143,15 @@ ATTEMPTS = [
     wrong("the diagonal entry", "s1*(1 - s1)", check_mixed, "not equal", "yours is 0.10712"),
     wrong("other names", "-p1*p2", check_mixed, "uses p1, p2", "in terms of s1, s2, s3 or z1, z2, z3"),
     wrong("y in the answer", "y1 - s1*s2", check_mixed, "uses y1", "s1, s2, s3 or z1, z2, z3"),
+    correct("-(s1 * s2) with spaces", "-(s1 * s2)", check_mixed),
+    correct("own positive symbols, other order", -sp.Symbol("s2", positive=True) * sp.Symbol("s1"), check_mixed),
+    wrong("the first derivative", "s1 - 1", check_mixed, "not equal", "yours is -0.122005"),
+    wrong("s12 for s1*s2", "-s12", check_mixed, "uses s12", "s1, s2, s3 or z1, z2, z3"),
+    wrong(
+        "the whole Hessian row",
+        sp.Matrix([sp.diff(-sp.log(sp.exp(z1) / SUM3), z1, z1), sp.diff(-sp.log(sp.exp(z1) / SUM3), z1, z2)]),
+        check_mixed,
+        "whole Matrix",
+        "entry [1]",
+    ),
 ]

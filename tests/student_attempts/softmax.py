@@ -1,4 +1,4 @@
-"""Chapter 1, exercises 2 and 3: attempts at ``softmax(x)`` (check_softmax) and ``softmax(x / t)``
+"""Chapter 1, exercises 2 and 3: attempts at ``softmax(x)`` (check_softmax) and ``softmax(x / T)``
 (check_softmax_temperature), written as learners write them.
 
 The correct ones avoid helpers.numerics on purpose (loops, math.exp, SciPy, float32, lists, in-place work on a
@@ -392,42 +392,52 @@ ATTEMPTS = [
 # --------------------------------------------------------------------------- check_softmax_temperature: correct
 
 
-def t_stable(x, t):
-    scaled = np.asarray(x, dtype=float) / t
-    e = np.exp(scaled - scaled.max(axis=-1, keepdims=True))
+def t_shift_first(x, t):
+    """The chapter's solution: (x - max(x)) / t is at most 0 for every t > 0, so exp cannot overflow."""
+    x = np.asarray(x, dtype=float)
+    with np.errstate(over="ignore"):
+        e = np.exp((x - x.max(axis=-1, keepdims=True)) / t)
     return e / e.sum(axis=-1, keepdims=True)
 
 
 def t_loop_math_exp(x, t):
     x = np.asarray(x, dtype=float)
-    rows = (x / t).reshape(-1, x.shape[-1]).tolist()
+    rows = x.reshape(-1, x.shape[-1]).tolist()
     out = []
     for row in rows:
         m = max(row)
-        e = [math.exp(v - m) for v in row]
+        e = [math.exp((v - m) / t) for v in row]  # (v - m) / t may be -inf: math.exp(-inf) is 0.0
         out.append([v / sum(e) for v in e])
     return np.array(out).reshape(x.shape)
 
 
 def t_scipy(x, t):
-    return scipy.special.softmax(np.asarray(x) / t, axis=-1)
+    x = np.asarray(x, dtype=float)
+    with np.errstate(over="ignore"):
+        return scipy.special.softmax((x - x.max(axis=-1, keepdims=True)) / t, axis=-1)
 
 
 def t_multiply_by_inverse(x, t):
-    beta = 1 / t  # "inverse temperature", as physicists write it
-    z = beta * x
+    beta = 1 / t  # "inverse temperature", as physicists write it; finite down to t = 1e-308
+    with np.errstate(over="ignore", invalid="ignore"):
+        z = beta * (x - x.max(axis=-1, keepdims=True))
     return np.exp(z - scipy.special.logsumexp(z, axis=-1, keepdims=True))
+
+
+def t_divide_first(x, t):
+    """Divides, then shifts by max(x / t): right down to t of about 1e-300, NaN below (x / t overflows)."""
+    scaled = np.asarray(x, dtype=float) / t
+    e = np.exp(scaled - scaled.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def t_scipy_divide_first(x, t):
+    return scipy.special.softmax(np.asarray(x) / t, axis=-1)
 
 
 def t_float32(x, t):
     z = np.asarray(x, dtype=np.float32) / np.float32(t)
     e = np.exp(z - z.max(axis=-1, keepdims=True))
-    return e / e.sum(axis=-1, keepdims=True)
-
-
-def t_shift_max_of_x_first(x, t):
-    """Subtracts max(x) before dividing by t: the same as subtracting max(x / t) for t > 0."""
-    e = np.exp((x - x.max(axis=-1, keepdims=True)) / t)
     return e / e.sum(axis=-1, keepdims=True)
 
 
@@ -501,60 +511,82 @@ def t_prints(x, t):
 
 
 ATTEMPTS += [
-    correct("t: stable", t_stable, check_softmax_temperature),
-    correct("t: loop with math.exp", t_loop_math_exp, check_softmax_temperature),
-    correct("t: scipy.special.softmax", t_scipy, check_softmax_temperature),
-    correct("t: inverse temperature and logsumexp", t_multiply_by_inverse, check_softmax_temperature),
-    correct("t: float32", t_float32, check_softmax_temperature),
-    correct("t: shift by max(x) before dividing", t_shift_max_of_x_first, check_softmax_temperature),
+    correct("T: shift first", t_shift_first, check_softmax_temperature),
+    correct("T: loop with math.exp", t_loop_math_exp, check_softmax_temperature),
+    correct("T: scipy.special.softmax of the shifted scores", t_scipy, check_softmax_temperature),
+    correct("T: inverse temperature and logsumexp", t_multiply_by_inverse, check_softmax_temperature),
     wrong(
-        "t: no shift",
+        "T: divide first, then shift",
+        t_divide_first,
+        check_softmax_temperature,
+        "nan for T = 1e-308",
+        "x / T overflows",
+        "shift first",
+        failed_case="the smallest temperatures",
+    ),
+    wrong(
+        "T: scipy.special.softmax of x / T",
+        t_scipy_divide_first,
+        check_softmax_temperature,
+        "nan for T = 1e-308",
+        "exp((x - max(x)) / T)",
+        failed_case="the smallest temperatures",
+    ),
+    wrong(
+        "T: float32",
+        t_float32,
+        check_softmax_temperature,
+        "nan for T = 1e-308",
+        failed_case="the smallest temperatures",
+    ),
+    wrong(
+        "T: no shift",
         t_naive,
         check_softmax_temperature,
-        "nan for a small t",
-        "max of x / t",
+        "nan for a small T",
+        "exp((x - max(x)) / T)",
         failed_case="a tiny temperature",
     ),
-    wrong("t: temperature ignored", t_ignored, check_softmax_temperature, "the temperature has no effect"),
-    wrong("t: multiplied by t", t_multiplied, check_softmax_temperature, "you multiplied by t"),
+    wrong("T: temperature ignored", t_ignored, check_softmax_temperature, "the temperature has no effect"),
+    wrong("T: multiplied by T", t_multiplied, check_softmax_temperature, "you multiplied by T"),
     wrong(
-        "t: probabilities divided by t",
+        "T: probabilities divided by T",
         t_divides_probabilities,
         check_softmax_temperature,
-        "divided the probabilities by t",
+        "divided the probabilities by T",
     ),
     wrong(
-        "t: shift by max(x) after dividing",
+        "T: shift by max(x) after dividing",
         t_shift_by_max_x_after_dividing,
         check_softmax_temperature,
-        "nan for a small t",
-        "not of x",
+        "nan for a small T",
+        "best before dividing",
     ),
     wrong(
-        "t: global max",
+        "T: global max",
         t_global_max,
         check_softmax_temperature,
         "max must be taken per row",
         MUSEUM_2,
-        failed_case="rows far apart at t = 1",
+        failed_case="rows far apart at T = 1",
     ),
-    wrong("t: global sum", t_global_sum, check_softmax_temperature, ROWS, MUSEUM_2),
-    wrong("t: power of softmax", t_power_of_softmax, check_softmax_temperature, "nan for a small t"),
-    wrong("t: transposed output", t_transposed, check_softmax_temperature, "transposed", "(4, 2)"),
+    wrong("T: global sum", t_global_sum, check_softmax_temperature, ROWS, MUSEUM_2),
+    wrong("T: power of softmax", t_power_of_softmax, check_softmax_temperature, "nan for a small T"),
+    wrong("T: transposed output", t_transposed, check_softmax_temperature, "transposed", "(4, 2)"),
     wrong(
-        "t: shift after exp",
+        "T: shift after exp",
         t_shift_after_exp,
         check_softmax_temperature,
         "shift applied after exp",
-        "exp(x / t - max(x / t))",
+        "exp(x / T - max(x / T))",
     ),
-    wrong("t: half precision", t_half_precision, check_softmax_temperature, "half-precision (float16)"),
+    wrong("T: half precision", t_half_precision, check_softmax_temperature, "half-precision (float16)"),
     wrong(
-        "t: forgets the t parameter",
+        "T: forgets the T parameter",
         t_only_x,
         check_softmax_temperature,
-        "the check calls fn(x, t)",
+        "the check calls fn(x, T)",
         "exactly these parameters",
     ),
-    wrong("t: prints instead of returning", t_prints, check_softmax_temperature, "is a `return` missing?"),
+    wrong("T: prints instead of returning", t_prints, check_softmax_temperature, "is a `return` missing?"),
 ]
