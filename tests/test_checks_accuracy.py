@@ -1,5 +1,5 @@
 """Chapter 6 self-checks: their references are right (checked independently), and the verdicts and hints on the
-mistakes they claim to name.  The student-attempt corpus (tests/student_attempts/accuracy.py) adds 56 attempts."""
+mistakes they claim to name.  The student-attempt corpus (tests/student_attempts/accuracy.py) adds 57 attempts."""
 
 import contextlib
 import copy
@@ -127,7 +127,7 @@ def test_hints_name_the_mistake(capsys):
     assert "the ulp doubles at every power of two" in capsys.readouterr().out
     check_two_sum(lambda a, b: (a + b, b - ((a + b) - a)))
     out = capsys.readouterr().out
-    assert "failed on the larger number second" in out and "Fast2Sum (e = b - (s - a)) is exact only when" in out
+    assert "failed on the larger number second" in out and "Fast2Sum (e = q - (s - p)) is exact only when" in out
     check_two_sum(lambda a, b: a + b)
     assert "one number came back: return both" in capsys.readouterr().out
     def float32_sum(a, b):
@@ -135,7 +135,7 @@ def test_hints_name_the_mistake(capsys):
         return s, float(Fraction(a) + Fraction(b) - Fraction(s))
 
     check_two_sum(float32_sum)
-    assert "s must be the rounded float64 sum fl(a + b), exactly" in capsys.readouterr().out
+    assert "s must be the rounded float64 sum fl(p + q), exactly" in capsys.readouterr().out
     check_online_softmax(lambda chunks: one_pass(chunks)[::-1])
     assert "mu and ell came back swapped" in capsys.readouterr().out
 

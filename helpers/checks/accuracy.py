@@ -104,50 +104,55 @@ def check_ulp_distance(fn: Callable | None) -> CheckResult:
 # --------------------------------------------------------------------------- TwoSum
 
 
-def _exact_two_sum(a, b):
-    s = a + b
-    return np.array([s, float(Fraction(a) + Fraction(b) - Fraction(s))])
+def _exact_two_sum(p, q):
+    s = p + q
+    return np.array([s, float(Fraction(p) + Fraction(q) - Fraction(s))])
 
 
 _TWO_SUM_FORMULA = (
-    "TwoSum: s = a + b; b_virtual = s - a; a_virtual = s - b_virtual; "
-    "e = (a - a_virtual) + (b - b_virtual); return s, e"
+    "TwoSum: s = p + q; q_virtual = s - p; p_virtual = s - q_virtual; "
+    "e = (p - p_virtual) + (q - q_virtual); return s, e"
 )
 
 
-def _two_sum_case(label, a, b):
-    return Case(label, (float(a), float(b)), _exact_two_sum(float(a), float(b)),
-                "nan or inf for finite inputs: TwoSum only adds and subtracts", _TWO_SUM_FORMULA, ("a", "b"))
+def _two_sum_case(label, p, q):
+    return Case(label, (float(p), float(q)), _exact_two_sum(float(p), float(q)),
+                "nan or inf for finite inputs: TwoSum only adds and subtracts", _TWO_SUM_FORMULA, ("p", "q"))
 
 
 def _two_sum_cases():
     big = 2.0**60
     return (
         _two_sum_case("an exact sum", 1.0, 2.0),
-        _two_sum_case("a small b lost in a large a", 1e20, 1.0),
+        _two_sum_case("a small q lost in a large p", 1e20, 1.0),
         _two_sum_case("a tie rounded to even", 2.0**53, 1.0),
         # Fast2Sum's error is 0 here: the diagnosis names it.
-        _two_sum_case("the larger number second (|a| < |b|)", 3.0, 1e20),
+        _two_sum_case("the larger number second (|p| < |q|)", 3.0, 1e20),
         _two_sum_case("0.1 + 0.2, scaled by 2**60", 0.1 * big, 0.2 * big),
         _two_sum_case("a negative sum", -1e20, 3.5),
     )
 
 
 def _two_sum_diagnose(case, got):
-    a, b = case.args
+    p, q = case.args
     if not np.isfinite(got).all():
         return case.nonfinite_hint
-    s, e = _exact_two_sum(a, b)
+    s, e = _exact_two_sum(p, q)
     if got[0] != s:
-        return ("s must be the rounded float64 sum fl(a + b), exactly: return s = a + b (in float64, not float32) "
+        return ("s must be the rounded float64 sum fl(p + q), exactly: return s = p + q (in float64, not float32) "
                 "first, then the error")
-    if abs(a) < abs(b) and got[1] == b - (s - a):
-        return "Fast2Sum (e = b - (s - a)) is exact only when |a| >= |b|: TwoSum works for any order"
+    if abs(p) < abs(q) and got[1] == q - (s - p):
+        return "Fast2Sum (e = q - (s - p)) is exact only when |p| >= |q|: TwoSum works for any order"
     if e != 0 and got[1] == 0:
-        return ("the error came back 0: (a + b) - s is computed in floating point and rounds to 0; recover it "
-                "from the operands instead. " + _TWO_SUM_FORMULA)
+        swapped = p - (s - q) == 0  # Fast2Sum with its operands' roles swapped gives 0 here too
+        return ("the error came back 0: (p + q) - s is computed in floating point and rounds to 0"
+                + (", and so does Fast2Sum with the roles swapped, e = p - (s - q), for |p| > |q|" if swapped else "")
+                + "; recover it from the operands instead. " + _TWO_SUM_FORMULA)
+    if abs(p) > abs(q) and got[1] == p - (s - q):
+        return ("Fast2Sum with the roles swapped: e = p - (s - q) needs |q| >= |p|, the opposite of this case; "
+                "Fast2Sum is e = q - (s - p) for |p| >= |q|, and TwoSum works for any order")
     if e != 0 and close(got[1], -e):
-        return "the error has the wrong sign: e is what must be added to s to get a + b exactly, e = (a + b) - s"
+        return "the error has the wrong sign: e is what must be added to s to get p + q exactly, e = (p + q) - s"
     # s is exact, so e is wrong by a whole rounding error: never a near miss, whatever the core's tolerance says.
     return case.wrong_hint
 
@@ -162,15 +167,16 @@ _TWO_SUM = Spec("check_two_sum", _two_sum_cases, _two_sum_diagnose, _two_sum_sha
 
 
 def check_two_sum(fn: Callable | None) -> CheckResult:
-    """Check the reader's ``fn(a, b)``, returning ``(s, e)`` with ``s = fl(a + b)`` and ``a + b = s + e`` exactly.
+    """Check the reader's ``fn(p, q)``, returning ``(s, e)`` with ``s = fl(p + q)`` and ``p + q = s + e`` exactly.
 
     The error ``e`` is compared with the exact one (computed with fractions); the operands are large enough that
-    ``e`` is of order 1, so an error of 0, the wrong sign, or Fast2Sum applied with ``|a| < |b|`` cannot pass.
+    ``e`` is of order 1, so an error of 0, the wrong sign, or Fast2Sum applied with ``|p| < |q|`` (or with its
+    operands' roles swapped) cannot pass.
 
-    >>> check_two_sum(lambda a, b: (a + b, 0.0)).passed  # doctest: +ELLIPSIS
-    ✗ check_two_sum failed on a small b lost in a large a, a = 1e+20, b = 1
+    >>> check_two_sum(lambda p, q: (p + q, 0.0)).passed  # doctest: +ELLIPSIS
+    ✗ check_two_sum failed on a small q lost in a large p, p = 1e+20, q = 1
     ...
-      hint: the error came back 0: (a + b) - s is computed in floating point and rounds to 0; ...
+      hint: the error came back 0: (p + q) - s is computed in floating point and rounds to 0, ...
     False
     """
     return run_check(_TWO_SUM, fn)

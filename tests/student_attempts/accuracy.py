@@ -200,6 +200,19 @@ def two_sum_printed(a, b):
     print(two_sum_knuth(a, b))
 
 
+def two_sum_fast2sum_roles_swapped(p, q):
+    """Fast2Sum with p and q exchanged inside the formula: e = p - (s - q)."""
+    s = p + q
+    return s, p - (s - q)
+
+
+def two_sum_in_p_and_q(p, q):
+    s = p + q
+    q_virtual = s - p
+    p_virtual = s - q_virtual
+    return s, (p - p_virtual) + (q - q_virtual)
+
+
 def two_sum_a_virtual_from_b(a, b):
     """a_virtual = s - b, where s - b_virtual belongs: a typo that the symmetry of the formula invites."""
     s = a + b
@@ -464,16 +477,19 @@ ATTEMPTS = [
     correct("two_sum: numpy scalars", two_sum_numpy_scalars, check_two_sum),
     correct("two_sum: math.fsum", two_sum_math_fsum, check_two_sum),
     correct("two_sum: generator", two_sum_generator, check_two_sum),
-    wrong("two_sum: zero error", two_sum_zero_error, check_two_sum, "came back 0", "b_virtual"),
-    wrong("two_sum: unsorted Fast2Sum", two_sum_fast2sum_unsorted, check_two_sum, "Fast2Sum", "|a| >= |b|"),
+    wrong("two_sum: zero error", two_sum_zero_error, check_two_sum, "came back 0", "q_virtual"),
+    wrong("two_sum: Fast2Sum with the roles swapped", two_sum_fast2sum_roles_swapped, check_two_sum,
+          "roles swapped", "e = p - (s - q)"),
+    correct("two_sum: in p and q, the chapter's names", two_sum_in_p_and_q, check_two_sum),
+    wrong("two_sum: unsorted Fast2Sum", two_sum_fast2sum_unsorted, check_two_sum, "Fast2Sum", "|p| >= |q|"),
     wrong("two_sum: flipped sign", two_sum_flipped_sign, check_two_sum, "wrong sign"),
     wrong("two_sum: only s", two_sum_only_s, check_two_sum, "one number", "(s, e)"),
     wrong("two_sum: only e", two_sum_only_error, check_two_sum, "one number"),
-    wrong("two_sum: float32", two_sum_float32, check_two_sum, "fl(a + b)"),
+    wrong("two_sum: float32", two_sum_float32, check_two_sum, "fl(p + q)"),
     wrong("two_sum: error of a only", two_sum_error_of_a_only, check_two_sum, "expected"),
-    wrong("two_sum: swapped outputs", two_sum_swapped_outputs, check_two_sum, "fl(a + b)"),
+    wrong("two_sum: swapped outputs", two_sum_swapped_outputs, check_two_sum, "fl(p + q)"),
     wrong("two_sum: printed", two_sum_printed, check_two_sum, "return"),
-    wrong("two_sum: a_virtual from b", two_sum_a_virtual_from_b, check_two_sum, "a_virtual = s - b_virtual",
+    wrong("two_sum: a_virtual from b", two_sum_a_virtual_from_b, check_two_sum, "p_virtual = s - q_virtual",
           failed_case="a tie rounded to even"),
     wrong("two_sum: a third value", two_sum_with_a_check, check_two_sum, "return a pair (s, e)"),
     correct("online: loop", online_loop, check_online_softmax),
