@@ -220,6 +220,7 @@ def test_the_readme_launches_every_chapter_from_the_configured_repository():
     branch = CONFIG["repository"]["branch"]
     binder = CONFIG["launch_buttons"]["binderhub_url"].rstrip("/")
     colab = CONFIG["launch_buttons"]["colab_url"].rstrip("/")
+    assert f"git clone {CONFIG['repository']['url'].rstrip('/')}.git" in readme
     links = re.findall(r"\]\((https://[^)]*(?:binder|colab)[^)]*)\)", readme)
     assert len(links) == 2 * len(BUILT_CHAPTERS)
     for notebook in BUILT_CHAPTERS:
