@@ -17,6 +17,8 @@ from helpers import figures
 from helpers.figures import stability
 
 # ../shared/REFERENCES.md, rounded to two decimals: (overflow, leaves the normal range, smallest subnormal).
+OFFSETS = np.array([0.0, -2.0, -4.0])  # the chapter's three scores, z_max + OFFSETS
+
 PUBLISHED = {
     "float16": (11.09, -9.70, -16.64),
     "float32": (88.72, -87.34, -103.28),
@@ -58,7 +60,7 @@ def _png(fig):
 
 @pytest.mark.parametrize(
     "make",
-    [stability.exp_limits, lambda: stability.naive_and_shifted([12.0, 10.0, 8.0], "float16"),
+    [stability.exp_limits, lambda: stability.naive_and_shifted([12.0, 10.0, 8.0]),
      lambda: stability.shift_view([3.0, 1.0, -2.0], 0.0), stability.log_softmax_gap],
     ids=["exp_limits", "naive_and_shifted", "shift_view", "log_softmax_gap"],
 )
@@ -69,40 +71,58 @@ def test_figures_have_labelled_axes_and_a_white_background(make):
     assert np.allclose(_png(fig)[0, 0, :3], 1.0)
 
 
-@pytest.mark.parametrize("m", [-745.5, -745.0, 10.9, 11.1, 88.8, 709.5, 709.8])
+@pytest.mark.parametrize("z_max", [-745.5, -745.0, -744.0, -740.0, -14.0, 10.9, 11.0, 11.1, 88.65, 88.8, 709.5,
+                                   709.7, 709.8])
 @pytest.mark.parametrize("dtype", stability.DTYPES)
-def test_text_shows_nan_exactly_when_the_textbook_formula_breaks_in_that_dtype(m, dtype):
-    x = m + np.array([0.0, -2.0, -4.0])
-    text = stability.naive_and_shifted_text(x, dtype)
-    xd = x.astype(dtype)
-    # Independent: mpmath's exact exponentials, then whether the dtype can hold them.
-    exact = [mpmath.exp(mpmath.mpf(float(v))) for v in xd]
-    overflows = any(e > mpmath.mpf(float(np.finfo(dtype).max)) for e in exact)
-    vanishes = all(e < mpmath.mpf(float(np.finfo(dtype).smallest_subnormal)) / 2 for e in exact)
-    textbook = text.splitlines()[3]
-    assert ("nan" in textbook) == (overflows or vanishes), text
-    shifted = [float(v) for v in re.findall(r"[-\d.e+]+", text.splitlines()[4].split("=")[1])]
-    reference = scipy.special.softmax(xd.astype(np.float64))
-    # printed to 3 significant digits
-    np.testing.assert_allclose(shifted, reference, rtol=5e-3)
+def test_text_names_what_the_textbook_formula_does_in_that_dtype(z_max, dtype):
+    z = z_max + np.array([0.0, -2.0, -4.0])
+    text = stability.naive_and_shifted_text(z, [dtype])
+    zd = z.astype(dtype)
+    # Independent: mpmath's exact exponentials, and what the dtype can hold.
+    info = np.finfo(dtype)
+    exact = [mpmath.exp(mpmath.mpf(float(v))) for v in zd]
+    rounds_to_inf = mpmath.mpf(float(info.max)) * (1 + mpmath.mpf(2) ** -(info.nmant + 1))
+    largest_overflows = exact[0] >= rounds_to_inf
+    sum_overflows = sum(exact) >= rounds_to_inf
+    vanishes = all(e <= mpmath.mpf(float(info.smallest_subnormal)) / 2 for e in exact)
+    subnormal = any(e < mpmath.mpf(float(info.smallest_normal)) for e in exact)
+    verdict = text.splitlines()[1].rsplit(": ", 1)[1] if "off by" not in text else "off by"
+    if largest_overflows or vanishes:
+        assert verdict == "nan", text
+    elif sum_overflows:
+        assert verdict == "the sum overflowed" and "textbook = [0, 0, 0]" in text, text
+    elif subnormal:
+        assert "off by" in text and "terms below the normal range" in text, text
+    else:
+        assert verdict == "accurate", text
+    shifted = [float(v) for v in re.findall(r"[-\d.e+]+", text.splitlines()[-1].split("[")[1].split("]")[0])]
+    np.testing.assert_allclose(shifted, scipy.special.softmax(zd.astype(np.float64)), rtol=5e-3)
+    assert text.endswith("to the format's precision in every format"), text
 
 
-def test_naive_and_shifted_draws_a_nan_bar_where_the_formula_breaks():
-    fig = stability.naive_and_shifted([12.0, 10.0, 8.0], "float16")
-    left = fig.axes[0]
-    assert [t.get_text() for t in left.texts].count("nan") == 1
-    assert stability.naive_and_shifted_alt([12.0, 10.0, 8.0], "float16").count("nan") == 1
+def test_the_textbook_results_the_chapter_quotes():
+    offsets = np.array([0.0, -2.0, -4.0])
+    # float64 at -740: 85, 11 and 2 subnormal steps (exp correctly rounded), so 85/98, 11/98, 2/98.
+    steps = [round(float(mpmath.exp(v) / mpmath.mpf(2) ** -1074)) for v in (-740, -742, -744)]
+    assert steps == [85, 11, 2]
+    result = stability.textbook_in(-740 + offsets, "float64")[3]
+    np.testing.assert_allclose(result, np.array(steps) / sum(steps), rtol=1e-15)
+    error = np.max(np.abs(result - scipy.special.softmax(offsets)) / scipy.special.softmax(offsets))
+    assert f"{error:.0%}" == "29%"
+    assert stability.textbook_in(-744 + offsets, "float64")[3].tolist() == [1.0, 0.0, 0.0]
+    assert stability.textbook_in(-14 + offsets, "float16")[3].tolist() == [0.875, 0.125, 0.0]
+    for dtype, z_max in [("float64", 709.7), ("float32", 88.65), ("float16", 11.0)]:
+        assert stability.textbook_in(z_max + offsets, dtype)[3].tolist() == [0.0, 0.0, 0.0]
 
 
-@pytest.mark.parametrize("c", [-3.0, 0.0, 3.0, 7.0])
-def test_shift_view_alt_states_terms_sum_and_the_same_softmax(c):
-    x = np.array([3.0, 1.0, -2.0])
-    alt = stability.shift_view_alt(x, c)
-    numbers = [float(v) for v in re.findall(r"-?\d+(?:\.\d+)?(?:e[-+]\d+)?", alt.split(":", 1)[1])]
-    terms, total, probabilities = numbers[0:3], numbers[3], numbers[4:]
-    np.testing.assert_allclose(terms, np.exp(x - c), rtol=5e-3)
-    assert total == pytest.approx(np.exp(x - c).sum(), rel=5e-3)
-    np.testing.assert_allclose(probabilities, scipy.special.softmax(x), rtol=5e-3)
+def test_numpy_gives_the_same_silent_failures_on_this_machine():
+    offsets = np.array([0.0, -2.0, -4.0])
+    import helpers
+
+    with np.errstate(all="ignore"):
+        assert helpers.softmax_naive(709.7 + offsets).tolist() == [0.0, 0.0, 0.0]
+        assert helpers.softmax_naive(-744 + offsets).tolist() == [1.0, 0.0, 0.0]
+        assert helpers.softmax_naive((-14 + offsets).astype(np.float16)).tolist() == [0.875, 0.125, 0.0]
 
 
 def test_log_softmax_gap_alt_names_the_gaps_where_the_log_becomes_minus_inf():
@@ -151,15 +171,19 @@ def _snapshot(name, fig):
 FIGURES = {
     "exp_limits": lambda: stability.exp_limits(),
     "exp_limits_float32": lambda: stability.exp_limits(["float32"]),
-    # float16 overflows for the first score: inf / inf is nan, the others 0
-    "naive_and_shifted_float16_overflow": lambda: stability.naive_and_shifted([12.0, 10.0, 8.0], "float16"),
-    # every exponential vanishes in float64: 0 / 0 everywhere
-    "naive_and_shifted_float64_underflow": lambda: stability.naive_and_shifted(-745.5 + np.array([0.0, -2, -4]),
-                                                                               "float64"),
-    "naive_and_shifted_float32_fine": lambda: stability.naive_and_shifted([10.9, 8.9, 6.9], "float32"),
-    "shift_view_c3": lambda: stability.shift_view([3.0, 1.0, -2.0], 3.0),
-    "shift_view_c-4": lambda: stability.shift_view([3.0, 1.0, -2.0], -4.0),
-    "shift_view_ylim": lambda: stability.shift_view([3.0, 1.0], 0.5, ylim=(1e-2, 1e2)),
+    # float16 overflows for the first score (inf / inf is nan, the others 0); float32 and float64 are fine
+    "naive_and_shifted_float16_overflow": lambda: stability.naive_and_shifted([12.0, 10.0, 8.0]),
+    # every exponential vanishes in every format: 0 / 0 everywhere
+    "naive_and_shifted_float64_underflow": lambda: stability.naive_and_shifted(-745.5 + OFFSETS),
+    # float64 alone, in its band of silent zeros
+    "naive_and_shifted_float64_zeros": lambda: stability.naive_and_shifted(709.7 + OFFSETS,
+                                                                           ["float64"]),
+    "shift_view_a3": lambda: stability.shift_view([3.0, 1.0, -2.0], 3.0),
+    "shift_view_a-4": lambda: stability.shift_view([3.0, 1.0, -2.0], -4.0),
+    # the largest term overflows: inf / inf
+    "shift_view_a-707": lambda: stability.shift_view([3.0, 1.0, -2.0], -707.0),
+    # every term below half the smallest subnormal: 0 / 0
+    "shift_view_a749": lambda: stability.shift_view([3.0, 1.0, -2.0], 749.0),
     "log_softmax_gap": lambda: stability.log_softmax_gap(),
     "log_softmax_gap_float16": lambda: stability.log_softmax_gap(("float16", "float32"), largest_gap=200.0),
     # one format: its own colours (orange, thick), and -inf from exactly half the range (label to the right)
@@ -178,24 +202,17 @@ def test_figure_matches_its_reviewed_snapshot(name):
 ALT_TEXTS = {
     "exp_limits_alt()": lambda: stability.exp_limits_alt(),
     "exp_limits_alt(['float32'])": lambda: stability.exp_limits_alt(["float32"]),
-    "naive_and_shifted_alt([12, 10, 8], float16)": lambda: stability.naive_and_shifted_alt([12.0, 10.0, 8.0],
-                                                                                           "float16"),
-    "naive_and_shifted_alt(-745.5 - [0, 2, 4], float64)":
-        lambda: stability.naive_and_shifted_alt(-745.5 + np.array([0.0, -2, -4]), "float64"),
-    "naive_and_shifted_alt([10.9, 8.9, 6.9], float32)": lambda: stability.naive_and_shifted_alt([10.9, 8.9, 6.9],
-                                                                                               "float32"),
-    "naive_and_shifted_alt([10.9, 8.9, 6.9], float16)": lambda: stability.naive_and_shifted_alt([10.9, 8.9, 6.9],
-                                                                                               "float16"),
-    "naive_and_shifted_text([10.9, 8.9, 6.9], float16)": lambda: stability.naive_and_shifted_text([10.9, 8.9, 6.9],
-                                                                                                 "float16"),
-    "naive_and_shifted_text([12, 10, 8], float16)": lambda: stability.naive_and_shifted_text([12.0, 10.0, 8.0],
-                                                                                             "float16"),
-    "naive_and_shifted_text(-745.5 - [0, 2, 4], float64)":
-        lambda: stability.naive_and_shifted_text(-745.5 + np.array([0.0, -2, -4]), "float64"),
+    "naive_and_shifted_alt([12, 10, 8])": lambda: stability.naive_and_shifted_alt([12.0, 10.0, 8.0]),
+    "naive_and_shifted_alt(-745.5 - [0, 2, 4])": lambda: stability.naive_and_shifted_alt(-745.5 + OFFSETS),
+    "naive_and_shifted_alt([10.9, 8.9, 6.9])": lambda: stability.naive_and_shifted_alt([10.9, 8.9, 6.9]),
+    "naive_and_shifted_alt([2, 1, -1] / 0.18)": lambda: stability.naive_and_shifted_alt(np.array([2.0, 1, -1]) / 0.18),
+    "naive_and_shifted_text([10.9, 8.9, 6.9])": lambda: stability.naive_and_shifted_text([10.9, 8.9, 6.9]),
+    "naive_and_shifted_text([12, 10, 8])": lambda: stability.naive_and_shifted_text([12.0, 10.0, 8.0]),
+    "naive_and_shifted_text(-745.5 - [0, 2, 4])": lambda: stability.naive_and_shifted_text(-745.5 + OFFSETS),
+    "naive_and_shifted_text(-740 - [0, 2, 4])": lambda: stability.naive_and_shifted_text(-740 + OFFSETS),
+    "naive_and_shifted_text(709.7 - [0, 2, 4])": lambda: stability.naive_and_shifted_text(709.7 + OFFSETS),
     "naive_and_shifted_text(709.8 - [0, 2, 4], float64)":
-        lambda: stability.naive_and_shifted_text(709.8 + np.array([0.0, -2, -4]), "float64"),
-    "naive_and_shifted_text([10.9, 8.9, 6.9], float32)": lambda: stability.naive_and_shifted_text([10.9, 8.9, 6.9],
-                                                                                                 "float32"),
+        lambda: stability.naive_and_shifted_text(709.8 + OFFSETS, ["float64"]),
     "shift_view_alt([3, 1, -2], 3)": lambda: stability.shift_view_alt([3.0, 1.0, -2.0], 3.0),
     "shift_view_alt([3, 1, -2], -4)": lambda: stability.shift_view_alt([3.0, 1.0, -2.0], -4.0),
     "shift_view_alt([3, 1, -2], 8)": lambda: stability.shift_view_alt([3.0, 1.0, -2.0], 8.0),
@@ -203,6 +220,7 @@ ALT_TEXTS = {
     # the shift is computed in float64 whatever the input's format (float16 would overflow at exp(12))
     "shift_view_alt(float16 [12, 0], 0)": lambda: stability.shift_view_alt(np.array([12.0, 0.0], np.float16), 0.0),
     "shift_view_alt([0, -800], 0)": lambda: stability.shift_view_alt([0.0, -800.0], 0.0),
+    "shift_view_text([3, 1, -2], 740)": lambda: stability.shift_view_text([3.0, 1.0, -2.0], 740.0),
     "log_softmax_gap_alt()": lambda: stability.log_softmax_gap_alt(),
     "log_softmax_gap_alt(('float16', 'float32'), 200)": lambda: stability.log_softmax_gap_alt(("float16", "float32"),
                                                                                              200.0),
@@ -216,21 +234,105 @@ def test_alt_texts_and_slider_text_match_their_reviewed_snapshot():
 
 
 @pytest.mark.parametrize("name", ["naive_and_shifted_float64_underflow", "naive_and_shifted_float16_overflow",
-                                  "shift_view_c3", "log_softmax_gap"])
+                                  "naive_and_shifted_float64_zeros", "shift_view_a3", "shift_view_a-707",
+                                  "shift_view_a749", "log_softmax_gap"])
 def test_figures_survive_a_reader_who_made_every_floating_point_problem_an_error(name):
     with np.errstate(all="raise"):
         FIGURES[name]()
         stability.shift_view_alt([0.0, -800.0], 0.0)  # exp(-800) underflows
-        stability.naive_and_shifted_text(-745.5 + np.array([0.0, -2, -4]), "float64")
+        stability.naive_and_shifted_text(-745.5 + OFFSETS)
+        stability.naive_and_shifted_text(709.7 + OFFSETS)
 
 
 def test_explicit_sizes_hold_whatever_the_readers_matplotlib_defaults():
     with matplotlib.rc_context({"font.size": 14, "lines.linewidth": 3.0, "figure.figsize": (9.0, 7.0)}):
         limits = stability.exp_limits()
-        bars = stability.naive_and_shifted([12.0, 10.0, 8.0], "float16")
+        bars = stability.naive_and_shifted([12.0, 10.0, 8.0])
         shift = stability.shift_view([3.0, 1.0, -2.0], 3.0)
         gap = stability.log_softmax_gap()
     assert [tuple(fig.get_size_inches()) for fig in (limits, bars, shift, gap)] == [
-        (6.4, 2.8), (6.4, 2.1), (6.4, 2.3), (6.4, 2.8)]
+        (6.4, 2.8), (6.4, 1.9), (6.4, 2.3), (6.4, 2.8)]
     assert {line.get_linewidth() for ax in limits.axes for line in ax.get_lines()[:1]} == {1.5}
-    assert [ax.title.get_fontsize() for ax in bars.axes + shift.axes] == [10.0] * 4
+    assert [ax.title.get_fontsize() for ax in bars.axes + shift.axes] == [9.0] * 6
+
+
+# ------------------------------------------------ limits from the bits, the correctly rounded exp, the textbook windows
+
+
+@pytest.mark.parametrize("dtype", stability.DTYPES)
+def test_format_limits_from_the_bits_are_numpys(dtype):
+    info = np.finfo(dtype)
+    assert stability.format_limits(dtype) == (float(info.max), float(info.smallest_normal),
+                                              float(info.smallest_subnormal))
+
+
+def test_bfloat16_limits_are_float32_bit_patterns_with_the_low_16_bits_cut():
+    # bfloat16 is the upper half of a float32: its limits are the float32s with these bit patterns.
+    patterns = np.array([0x7F7F0000, 0x00800000, 0x00010000], dtype=np.uint32)
+    assert stability.format_limits("bfloat16") == tuple(float(v) for v in patterns.view(np.float32))
+    overflow, normal, zero = stability.exp_range("bfloat16")
+    assert round(zero - np.log(2), 2) == -92.88  # the issue's "underflows near -92.9"
+
+
+@pytest.mark.parametrize("dtype", stability.DTYPES)
+def test_exp_rounded_is_the_nearest_float_to_the_exact_exponential(dtype):
+    overflow, _, zero = stability.exp_range(dtype)
+    r = np.linspace(zero - 1.0, overflow + 0.5, 97).astype(dtype)
+    got = stability.exp_rounded(r, dtype)
+    with mpmath.workprec(200):
+        for value, result in zip(r, got):
+            exact = mpmath.exp(mpmath.mpf(float(value)))
+            if np.isinf(result):
+                assert exact > mpmath.mpf(float(np.finfo(dtype).max))
+                continue
+            down = np.nextafter(result, np.array(-np.inf, dtype))
+            up = np.nextafter(result, np.array(np.inf, dtype))
+            error = abs(mpmath.mpf(float(result)) - exact)
+            assert error <= abs(mpmath.mpf(float(up)) - exact)
+            assert result == 0 or error <= abs(mpmath.mpf(float(down)) - exact)
+
+
+@pytest.mark.parametrize(("dtype", "most_steps"), [("float32", 3), ("float64", 1)])
+def test_numpys_exp_on_this_machine_is_within_a_few_steps_of_the_correct_rounding(dtype, most_steps):
+    # What the chapter says: np.exp may differ from the correct rounding in the last bit or two (NumPy's float32
+    # SIMD exp is accurate to a few ulp, not correctly rounded), which below the normal range is a whole step.
+    overflow, _, zero = stability.exp_range(dtype)
+    r = np.linspace(zero - 1.0, overflow - 0.01, 501).astype(dtype)
+    with np.errstate(under="ignore"):
+        steps = np.abs(np.exp(r).view(f"int{np.dtype(dtype).itemsize * 8}").astype(np.int64)
+                       - stability.exp_rounded(r, dtype).view(f"int{np.dtype(dtype).itemsize * 8}"))
+    assert steps.max() <= most_steps
+
+
+@pytest.mark.parametrize("fmt", stability.DTYPES)
+def test_textbook_window_ends_are_where_the_textbook_formula_changes_regime(fmt):
+    window = stability.textbook_window(fmt, OFFSETS)
+    step = 0.05 if fmt == "float16" else 0.005  # float16 scores are 1/64 apart near 17
+
+    def result(z_max):
+        return stability.textbook_in(z_max + OFFSETS, fmt)[3]
+
+    assert np.isnan(result(window.nan_below - step)).all()
+    assert np.isfinite(result(window.nan_below + step)).all()
+    exact = scipy.special.softmax(OFFSETS)
+    assert np.allclose(result(window.accurate_from + step), exact, rtol=1e-2)
+    assert result(window.nan_below + 1).tolist() == [1.0, 0.0, 0.0]  # one subnormal step left, and two zeros
+    assert np.allclose(result(window.zeros_from - step), exact, rtol=1e-2)
+    assert result(window.zeros_from + step).tolist() == [0.0, 0.0, 0.0]
+    assert result(window.nan_from - step).tolist() == [0.0, 0.0, 0.0]
+    assert np.isnan(result(window.nan_from + step)[0])
+
+
+def test_textbook_window_top_band_matches_the_issue_and_a_pure_float_calculation():
+    # Issue 20: float64 (709.64, 709.78), float32 (88.58, 88.72), float16 (10.95, 11.09).
+    expected = {"float64": (709.64, 709.78), "float32": (88.58, 88.72), "float16": (10.95, 11.09)}
+    for fmt, band in expected.items():
+        window = stability.textbook_window(fmt)
+        assert (round(window.zeros_from, 2), round(window.nan_from, 2)) == band
+        by_floats = np.log(float(np.finfo(fmt).max)) - np.log(np.exp(OFFSETS).sum())
+        assert window.zeros_from == pytest.approx(by_floats, abs=1e-3)
+
+
+def test_textbook_window_needs_the_largest_offset_to_be_zero():
+    with pytest.raises(ValueError, match="largest offset"):
+        stability.textbook_window("float64", [1.0, 0.0])

@@ -29,6 +29,7 @@ from helpers.figures.cross_entropy import (
 )
 from helpers.figures.jacobian import (
     PngOutput,
+    count_multiplications,
     dependency_diagram,
     dependency_diagram_alt,
     jacobian_state,
@@ -37,6 +38,9 @@ from helpers.figures.jacobian import (
     product_costs,
     product_costs_alt,
     show_varying,
+    temperature_state,
+    temperature_state_alt,
+    time_per_call,
 )
 from helpers.figures.regression import (
     class_weights,
@@ -45,14 +49,19 @@ from helpers.figures.regression import (
     confusion_matrix_alt,
     digit_gallery,
     digit_gallery_alt,
+    distance_to_optimum,
+    distance_to_optimum_alt,
     training_curves,
     training_curves_alt,
 )
 from helpers.figures.softmax import probability_bars, scores_and_probabilities, scores_and_probabilities_alt
 from helpers.figures.stability import (
+    FORMATS,
     exp_limits,
     exp_limits_alt,
     exp_range,
+    exp_rounded,
+    format_limits,
     log_softmax_gap,
     log_softmax_gap_alt,
     naive_and_shifted,
@@ -60,6 +69,9 @@ from helpers.figures.stability import (
     naive_and_shifted_text,
     shift_view,
     shift_view_alt,
+    shift_view_text,
+    textbook_in,
+    textbook_window,
 )
 
 __all__ = [
@@ -74,6 +86,12 @@ __all__ = [
     "naive_and_shifted_text",
     "shift_view",
     "shift_view_alt",
+    "shift_view_text",
+    "FORMATS",
+    "exp_rounded",
+    "format_limits",
+    "textbook_in",
+    "textbook_window",
     "new_figure",
     "probability_bars",
     "scores_and_probabilities",
@@ -86,10 +104,14 @@ __all__ = [
     "dependency_diagram_alt",
     "jacobian_state",
     "jacobian_state_alt",
+    "count_multiplications",
     "measure_costs",
     "product_costs",
     "product_costs_alt",
     "show_varying",
+    "temperature_state",
+    "temperature_state_alt",
+    "time_per_call",
     "PngOutput",
     "best_gap",
     "loss_against_gap",
@@ -104,6 +126,8 @@ __all__ = [
     "confusion_matrix_alt",
     "digit_gallery",
     "digit_gallery_alt",
+    "distance_to_optimum",
+    "distance_to_optimum_alt",
     "training_curves",
     "training_curves_alt",
 ]
