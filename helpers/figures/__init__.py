@@ -29,7 +29,6 @@ from helpers.figures.cross_entropy import (
 )
 from helpers.figures.jacobian import (
     PngOutput,
-    count_multiplications,
     dependency_diagram,
     dependency_diagram_alt,
     jacobian_state,
@@ -38,9 +37,6 @@ from helpers.figures.jacobian import (
     product_costs,
     product_costs_alt,
     show_varying,
-    temperature_state,
-    temperature_state_alt,
-    time_per_call,
 )
 from helpers.figures.regression import (
     class_weights,
@@ -49,8 +45,6 @@ from helpers.figures.regression import (
     confusion_matrix_alt,
     digit_gallery,
     digit_gallery_alt,
-    distance_to_optimum,
-    distance_to_optimum_alt,
     training_curves,
     training_curves_alt,
 )
@@ -104,14 +98,10 @@ __all__ = [
     "dependency_diagram_alt",
     "jacobian_state",
     "jacobian_state_alt",
-    "count_multiplications",
     "measure_costs",
     "product_costs",
     "product_costs_alt",
     "show_varying",
-    "temperature_state",
-    "temperature_state_alt",
-    "time_per_call",
     "PngOutput",
     "best_gap",
     "loss_against_gap",
@@ -126,8 +116,6 @@ __all__ = [
     "confusion_matrix_alt",
     "digit_gallery",
     "digit_gallery_alt",
-    "distance_to_optimum",
-    "distance_to_optimum_alt",
     "training_curves",
     "training_curves_alt",
 ]
