@@ -249,13 +249,13 @@ def cross_entropy_hessian_closed_form(xs, ys):
 def indices_in_range(expr, k, *indices):
     r"""Tell ``expr`` that each index in ``indices`` lies in ``1..k``.
 
-    Differentiating a ``Sum`` over ``j = 1..k`` with respect to ``z[m]`` leaves a ``Piecewise`` that asks
-    whether ``m <= k``: SymPy cannot know that ``m`` names one of the ``k`` logits.  This replaces those
+    Differentiating a ``Sum`` over ``l = 1..k`` with respect to ``z[j]`` leaves a ``Piecewise`` that asks
+    whether ``j <= k``: SymPy cannot know that ``j`` names one of the ``k`` logits.  This replaces those
     conditions by True.
 
     >>> s_i, z, i, j, k = softmax_indexed()
-    >>> m = sp.Symbol("m", integer=True, positive=True)
-    >>> indices_in_range(sp.Sum(z[j], (j, 1, k)).diff(z[m]).doit(), k, m)
+    >>> l = sp.Symbol("l", integer=True, positive=True)
+    >>> indices_in_range(sp.Sum(z[l], (l, 1, k)).diff(z[j]).doit(), k, j)
     1
     """
     conditions = {}
@@ -265,10 +265,10 @@ def indices_in_range(expr, k, *indices):
     return sp.sympify(expr).subs(conditions)
 
 
-def softmax_jacobian_in_outputs(n, name="s"):
+def softmax_jacobian_in_outputs(k, name="s"):
     r"""The softmax Jacobian written in the outputs: entries :math:`s_i (\delta_{ij} - s_j)`, symbols ``s1..sn``.
 
-    Returns ``(J, s)`` with ``s`` a tuple of positive symbols.  The constraint :math:`\sum_i s_i = 1` is not
+    Returns ``(J, s)`` with ``s`` a tuple of ``k`` positive symbols.  The constraint :math:`\sum_i s_i = 1` is not
     built in; substitute it where a result needs it.
 
     >>> J, s = softmax_jacobian_in_outputs(2)
@@ -277,10 +277,10 @@ def softmax_jacobian_in_outputs(n, name="s"):
     [s1*(1 - s1),      -s1*s2],
     [     -s1*s2, s2*(1 - s2)]])
     """
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ValueError(f"n must be a positive int (the number of classes), got {n!r}")
-    s = tuple(sp.symbols(f"{name}1:{n + 1}", positive=True))
-    return sp.Matrix(n, n, lambda i, j: s[i] * (sp.KroneckerDelta(i, j) - s[j])), s
+    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+        raise ValueError(f"k must be a positive int (the number of classes), got {k!r}")
+    s = tuple(sp.symbols(f"{name}1:{k + 1}", positive=True))
+    return sp.Matrix(k, k, lambda i, j: s[i] * (sp.KroneckerDelta(i, j) - s[j])), s
 
 
 # --------------------------------------------------------------------------- log-sum-exp and log-softmax (chapter 2)

@@ -1,5 +1,6 @@
 """Chapter 3's figures: what they draw matches the numbers (against NumPy's eigenvalues and SymPy), their alt text
-is computed from the same numbers, and the timing figure keeps run-to-run noise out of what nbval compares."""
+is computed from the same numbers, the cost figure counts multiplications exactly (against closed forms) and keeps
+run-to-run noise out of what nbval compares, and the temperature view draws the Jacobian of softmax(z / T)."""
 
 import base64
 import io
@@ -9,6 +10,7 @@ import re
 import matplotlib.image
 import numpy as np
 import pytest
+import scipy.special
 import sympy as sp
 from book_layout import ROOT
 from matplotlib.colors import to_hex
@@ -84,7 +86,8 @@ def test_measured_memory_grows_like_n_and_like_n_squared():
         return z * g
 
     ns = [100, 200, 400]
-    _, _, quadratic_bytes, linear_bytes = figures.measure_costs([quadratic, linear], ns, repeats=1)
+    quadratic_count, linear_count, quadratic_bytes, linear_bytes = figures.measure_costs([quadratic, linear], ns)
+    assert quadratic_count == [n * n for n in ns] and linear_count == ns
     # 8 bytes per float64 entry of the result, plus a fixed overhead: NumPy's iteration buffers (2 x 64 KiB) when
     # it broadcasts, a few hundred bytes otherwise.
     for n, quadratic_n, linear_n in zip(ns, quadratic_bytes, linear_bytes):
@@ -93,9 +96,9 @@ def test_measured_memory_grows_like_n_and_like_n_squared():
 
 
 def test_cost_figure_is_an_image_png_with_plain_alt_text_and_no_html():
-    fig = figures.product_costs([10, 100, 1000], [1e-6, 1e-4, 1e-2], [1e-6, 2e-6, 2e-5], [800, 8e4, 8e6],
-                                [80, 800, 8e3])
-    output = figures.show_varying(fig, alt=figures.product_costs_alt([10, 100, 1000]))
+    fig = figures.product_costs([10, 100, 1000], [200, 2e4, 2e6], [20, 40, 400], [800, 8e4, 8e6], [80, 800, 8e3])
+    output = figures.show_varying(fig, alt=figures.product_costs_alt([10, 100, 1000], [200, 20000, 2000000],
+                                                                     [20, 40, 400]))
     bundle = output._repr_mimebundle_()
     # nbval compares text/html, so a figure of timings must not carry one; it skips image/png.
     assert set(bundle) == {"image/png", "text/plain"}
@@ -106,8 +109,9 @@ def test_cost_figure_is_an_image_png_with_plain_alt_text_and_no_html():
 
 
 def test_cost_alt_text_holds_only_exact_facts():
-    alt = figures.product_costs_alt([10, 2048])
+    alt = figures.product_costs_alt([10, 2048], [200, 2 * 2048**2], [20, 2 * 2048])
     assert "33,554,432 bytes" in alt and "16,384 bytes" in alt
+    assert "8,388,608 multiplications against 4,096" in alt
     assert not re.search(r"\d\s*(s|ms|seconds)\b", alt)
 
 
@@ -207,49 +211,144 @@ def test_cost_figure_fits_the_slope_over_the_larger_half_of_the_sizes():
     fig = figures.product_costs(ns, [1.0, 1.0, 1.0, 100.0], [1.0, 1.0, 1.0, 10.0], [1.0, 1.0, 1.0, 100.0],
                                 [1.0, 1.0, 1.0, 10.0])
     legends = [text.get_text() for ax in fig.axes for text in ax.get_legend().get_texts()]
-    assert legends == ["build J, J.T @ g: slope 2.0", "s * (g - s @ g): slope 1.0"] * 2
+    # Slopes are fitted to the counts (left) only; memory (right) is drawn without one.
+    assert legends == ["build J, J.T @ g: slope 2.0", "s * (g - s @ g): slope 1.0", "build J, J.T @ g",
+                       "s * (g - s @ g)"]
 
 
 def test_cost_alt_text_in_full():
-    assert figures.product_costs_alt([10, 20, 2048]) == (
-        "Two log-log panels against the number of classes n, from 10 to 2048: time per product and peak memory, "
-        "for building J and then multiplying (circles) and for the direct product s * (g - s @ g) (squares). "
-        "At n = 2048 the matrix J alone is 8 n^2 = 33,554,432 bytes; the direct product's result 8 n = 16,384 bytes"
+    assert figures.product_costs_alt([10, 20, 2048], [200, 800, 8388608], [20, 40, 4096]) == (
+        "Two log-log panels against the number of classes k, from 10 to 2048: multiplications counted and peak "
+        "memory, for building J and then multiplying (circles) and for the direct product s * (g - s @ g) "
+        "(squares). At k = 2048: 8,388,608 multiplications against 4,096; the matrix J alone is 8 k^2 = "
+        "33,554,432 bytes, the direct product's result 8 k = 16,384 bytes"
     )
 
 
-def test_measure_costs_calls_each_product_on_the_seeded_inputs_enough_times():
+def test_measure_costs_calls_each_product_on_a_seeded_softmax_and_gradient():
     seen = []
 
-    def product(z, g):
-        seen.append((z.copy(), g.copy()))
-        return z * g
+    def product(s, g):
+        seen.append((np.array(s, dtype=float), np.array(g, dtype=float)))
+        return s * g
 
-    ns = [3, 3000]
-    seconds, peaks = figures.measure_costs([product], ns, seed=7, repeats=2)
+    ns = [3, 30]
+    counts, peaks = figures.measure_costs([product], ns, seed=7)
     rng = np.random.default_rng(7)
     expected = [rng.normal(size=(2, n)) for n in ns]
-    # 2000 // 3 = 666 calls per run, 2 runs, and one call for the peak memory; at n = 3000 one call per run.
-    assert len(seen) == 2 * 666 + 1 + 2 * 1 + 1
-    for (z, g), n in zip(seen, [3] * 1333 + [3000] * 3):
-        k = ns.index(n)
-        assert np.array_equal(z, expected[k][0]) and np.array_equal(g, expected[k][1])
-    assert len(seconds) == len(peaks) == 2
-    # Seconds per call: a few microseconds, not the 666 calls of a run (milliseconds) nor 666 runs of them.
-    assert 0 < seconds[0] < 1e-3
-    assert peaks[1] >= 3 * 8 * 3000 > peaks[0]  # two copies and the result of z * g
+    # One call to count the multiplications and one to measure the memory, per size.
+    assert len(seen) == 2 * len(ns)
+    for (s, g), k in zip(seen, [0, 0, 1, 1]):
+        z, gradient = expected[k]
+        assert np.allclose(s, scipy.special.softmax(z), rtol=1e-15, atol=0) and np.array_equal(g, gradient)
+    assert counts == ns
+    # per class: one more float64 in each of the two copies this test keeps and in the result; the same overhead
+    assert peaks[1] - peaks[0] == 3 * 8 * (30 - 3)
 
 
-def test_measure_costs_defaults_to_seed_0_and_three_runs():
+def test_measure_costs_defaults_to_seed_0():
     seen = []
 
-    def product(z, g):
-        seen.append(z.copy())
-        return z * g
+    def product(s, g):
+        seen.append(np.array(g, dtype=float))
+        return s * g
 
     figures.measure_costs([product], [2000])
-    assert len(seen) == 3 * 1 + 1
-    assert np.array_equal(seen[0], np.random.default_rng(0).normal(size=(2, 2000))[0])
+    assert np.array_equal(seen[0], np.random.default_rng(0).normal(size=(2, 2000))[1])
+
+
+@pytest.mark.parametrize("product, shapes, expected", [
+    (lambda a, b: a * b, [(3, 4), (3, 4)], 12),
+    (lambda a, b: a * b, [(3, 1), (1, 4)], 12),  # broadcast: one per entry of the result
+    (lambda a, b: 2.0 * a + b, [(5,), (5,)], 5),  # additions are not counted
+    (lambda a, b: a / b, [(5,), (5,)], 0),  # nor divisions
+    (lambda a, b: np.outer(a, b), [(3,), (7,)], 21),
+    (lambda a, b: np.multiply.outer(a, b), [(3,), (7,)], 21),
+    (lambda a, b: a @ b, [(2, 3), (3, 4)], 2 * 3 * 4),
+    (lambda a, b: a @ b, [(6,), (6,)], 6),
+    (lambda a, b: (np.diag(a) - np.outer(a, a)).T @ b, [(9,), (9,)], 2 * 81),
+    (lambda a, b: a * (b - a @ b), [(9,), (9,)], 2 * 9),
+])
+def test_count_multiplications_counts_one_per_scalar_product(product, shapes, expected):
+    arrays = [np.ones(shape) for shape in shapes]
+    assert figures.count_multiplications(product, *arrays) == expected
+
+
+def test_count_multiplications_returns_the_products_value_unchanged():
+    rng = np.random.default_rng(3)
+    s, g = scipy.special.softmax(rng.normal(size=5)), rng.normal(size=5)
+    kept = []
+    figures.count_multiplications(lambda s, g: kept.append(np.asarray(s * (g - s @ g)).view(np.ndarray)), s, g)
+    assert np.allclose(kept[0], (np.diag(s) - np.outer(s, s)) @ g, rtol=1e-14, atol=1e-15)
+
+
+@pytest.mark.parametrize("route", [lambda a, b: np.dot(a, b), lambda a, b: np.einsum("i,i", a, b),
+                                   lambda a, b: np.prod(a), lambda a, b: np.multiply.reduce(a),
+                                   lambda a, b: np.inner(a, b)])
+def test_count_multiplications_refuses_routes_it_cannot_count(route):
+    with pytest.raises(TypeError, match="count"):
+        figures.count_multiplications(route, np.ones(3), np.ones(3))
+
+
+def test_time_per_call_makes_one_probe_call_then_the_runs():
+    calls = []
+    runs = figures.time_per_call(lambda x: calls.append(x), 5, repeats=4, min_seconds=0)
+    # min_seconds=0: one call per run, after the probe
+    assert len(calls) == 1 + 4 and set(calls) == {5}
+    assert runs.shape == (4,) and bool(np.all(runs >= 0))
+
+
+TEMPERATURES = [0.1, 0.3, 1, 3, 10]
+
+
+def _exact_jacobian_at(z, temperature):
+    """The Jacobian of softmax(z / T) with respect to z, differentiated by SymPy and evaluated at 30 digits."""
+    zs = symbolic.logit_symbols(len(z))
+    t = sp.nsimplify(temperature)
+    derivative = symbolic.softmax_expr([v / t for v in zs]).jacobian(zs)
+    return np.array(derivative.subs(dict(zip(zs, map(sp.Float, z)))).evalf(30).tolist(), dtype=float)
+
+
+def test_temperature_state_draws_the_jacobian_of_softmax_z_over_t_on_one_scale():
+    z = [2.0, 1.5, 0.0, -1.0]
+    for temperature in (0.3, 3):
+        heatmap = figures.temperature_state(z, temperature, TEMPERATURES).axes[0].images[0]
+        assert np.allclose(heatmap.get_array(), _exact_jacobian_at(z, temperature), rtol=0, atol=1e-13)
+        limit = max(np.abs(_exact_jacobian_at(z, t)).max() for t in TEMPERATURES)
+        assert np.allclose(heatmap.get_clim(), (-limit, limit), rtol=1e-12)
+
+
+def test_temperature_state_curves_are_the_largest_eigenvalue_the_trace_and_the_bound():
+    z = [2.0, 1.5, 0.0, -1.0]
+    fig = figures.temperature_state(z, 0.3, TEMPERATURES)
+    curves = [ax for ax in fig.axes if ax.get_xlabel() == "temperature $T$"][0]
+    lines = {line.get_label(): line for line in curves.get_lines()}
+    bound = lines["bound on $\\lambda_{\\max}$: $1/(2T)$"]
+    assert np.allclose(bound.get_ydata(), 0.5 / np.asarray(bound.get_xdata()))
+    grid = np.asarray(lines["$\\lambda_{\\max}$"].get_xdata())
+    assert grid[0] == pytest.approx(0.1) and grid[-1] == pytest.approx(10)
+    for n in (0, 40, 119):
+        exact = _exact_jacobian_at(z, float(grid[n]))
+        assert lines["$\\lambda_{\\max}$"].get_ydata()[n] == pytest.approx(np.linalg.eigvalsh(exact).max(), rel=1e-9)
+        assert lines["trace"].get_ydata()[n] == pytest.approx(np.trace(exact), rel=1e-9)
+    marker = [line for line in curves.get_lines() if line.get_marker() == "o"][0]
+    exact = _exact_jacobian_at(z, 0.3)
+    assert np.allclose(marker.get_xdata(), 0.3)
+    assert np.allclose(marker.get_ydata(), [np.linalg.eigvalsh(exact).max(), np.trace(exact)], rtol=1e-9)
+
+
+def test_temperature_state_alt_in_full():
+    assert figures.temperature_state_alt([2.0, 1.5, 0.0, -1.0], 0.5, TEMPERATURES) == (
+        "Heatmap of the 4 by 4 softmax Jacobian at temperature T = 0.5 for logits (2, 1.5, 0, -1) and softmax "
+        "(0.72, 0.265, 0.0132, 0.00178): largest entry 0.403 (on the diagonal), every row sums to 0; eigenvalues "
+        "0.778, 0.0395, 0.00468 and 0, trace 0.822; beside it, the largest eigenvalue and the trace of J against T "
+        "from 0.1 to 10, under the bound 1/(2T), marked at T = 0.5"
+    )
+
+
+def test_temperature_state_snapshot():
+    fig = figures.temperature_state([2.0, 1.5, 0.0, -1.0], 0.3, TEMPERATURES)
+    assert_snapshot("figures/jacobian/temperature_state_t_0.3", _seen(fig))
 
 
 def test_show_varying_says_what_it_shows():

@@ -29,6 +29,7 @@ from helpers.figures.cross_entropy import (
 )
 from helpers.figures.jacobian import (
     PngOutput,
+    count_multiplications,
     dependency_diagram,
     dependency_diagram_alt,
     jacobian_state,
@@ -37,6 +38,9 @@ from helpers.figures.jacobian import (
     product_costs,
     product_costs_alt,
     show_varying,
+    temperature_state,
+    temperature_state_alt,
+    time_per_call,
 )
 from helpers.figures.regression import (
     class_weights,
@@ -98,10 +102,14 @@ __all__ = [
     "dependency_diagram_alt",
     "jacobian_state",
     "jacobian_state_alt",
+    "count_multiplications",
     "measure_costs",
     "product_costs",
     "product_costs_alt",
     "show_varying",
+    "temperature_state",
+    "temperature_state_alt",
+    "time_per_call",
     "PngOutput",
     "best_gap",
     "loss_against_gap",

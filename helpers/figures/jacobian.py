@@ -1,4 +1,5 @@
-"""Figures of chapter 3: who depends on whom, the Jacobian as a heatmap, and what building it costs."""
+"""Figures of chapter 3: who depends on whom, the Jacobian as a heatmap (at a temperature too), and what building it
+costs."""
 
 from __future__ import annotations
 
@@ -132,75 +133,207 @@ def jacobian_state_alt(z, temperature=1.0):
     )
 
 
-def _fitted_slope(ns, values):
-    """Slope of log(value) against log(n) over the larger half of the sizes, where overheads matter least."""
-    half = len(ns) // 2
-    return float(np.polyfit(np.log(ns[half:]), np.log(values[half:]), 1)[0])
+def _fitted_slope(ks, values):
+    """Slope of log(value) against log(k) over the larger half of the sizes, where overheads matter least."""
+    half = len(ks) // 2
+    return float(np.polyfit(np.log(ks[half:]), np.log(values[half:]), 1)[0])
 
 
-def product_costs(ns, seconds_full, seconds_vjp, bytes_full, bytes_vjp):
-    """Log-log panels of time and peak memory: building J and multiplying, against the direct product.
+def product_costs(ks, multiplications_full, multiplications_vjp, bytes_full, bytes_vjp):
+    """Log-log panels of what does not depend on the machine: multiplications counted, and peak memory.
 
-    Fitted slopes (over the larger half of the sizes) are written in the legends: 2 means O(n^2), 1 means O(n).
+    The legends of the left panel give the slopes fitted to the counts (over the larger half of the sizes): 2 means
+    the count grows like k^2, 1 like k. Time is not drawn: it depends on the processor, its caches and its load.
 
-    >>> fig = product_costs([10, 100, 1000], [1e-6, 1e-4, 1e-2], [1e-6, 2e-6, 2e-5], [800, 8e4, 8e6], [80, 800, 8e3])
+    >>> fig = product_costs([10, 100, 1000], [200, 2e4, 2e6], [20, 200, 2000], [800, 8e4, 8e6], [80, 800, 8e3])
     >>> [ax.get_xlabel() for ax in fig.axes]
-    ['number of classes n', 'number of classes n']
+    ['number of classes k', 'number of classes k']
     """
     fig, (left, right) = new_figure(2, height=3.2)
     for ax, full, direct, unit in (
-        (left, seconds_full, seconds_vjp, "time per product (seconds)"),
+        (left, multiplications_full, multiplications_vjp, "multiplications per product"),
         (right, bytes_full, bytes_vjp, "peak memory (bytes)"),
     ):
-        ax.loglog(ns, full, "o-", color=PALETTE[3], label=f"build J, J.T @ g: slope {_fitted_slope(ns, full):.1f}")
-        ax.loglog(ns, direct, "s-", color=PALETTE[0], label=f"s * (g - s @ g): slope {_fitted_slope(ns, direct):.1f}")
-        ax.set_xlabel("number of classes n")
+        slopes = ax is left
+        full_label = f"build J, J.T @ g: slope {_fitted_slope(ks, full):.1f}" if slopes else "build J, J.T @ g"
+        direct_label = f"s * (g - s @ g): slope {_fitted_slope(ks, direct):.1f}" if slopes else "s * (g - s @ g)"
+        ax.loglog(ks, full, "o-", color=PALETTE[3], label=full_label)
+        ax.loglog(ks, direct, "s-", color=PALETTE[0], label=direct_label)
+        ax.set_xlabel("number of classes k")
         ax.set_ylabel(unit)
         # Room above the data for the legend, so it never hides a point.
         low, high = ax.get_ylim()
         ax.set_ylim(low, high * (high / low) ** 0.45)
         ax.legend(fontsize=8, loc="upper left")
-    left.set_title("time")
-    right.set_title("memory")
+    left.set_title("multiplications (counted)")
+    right.set_title("memory (measured)")
     return fig
 
 
-def product_costs_alt(ns):
-    """Alt text for :func:`product_costs`: only what does not change between runs (the sizes, exact memory).
+def product_costs_alt(ks, multiplications_full, multiplications_vjp):
+    r"""Alt text for :func:`product_costs`: the sizes, the counts at the largest size and the exact size of J.
 
-    >>> product_costs_alt([10, 100]).endswith("the direct product's result 8 n = 800 bytes")
-    True
+    >>> print(product_costs_alt([10, 100], [200, 20000], [20, 200]).split(". ")[-1].replace("; ", ";\n"))
+    At k = 100: 20,000 multiplications against 200;
+    the matrix J alone is 8 k^2 = 80,000 bytes, the direct product's result 8 k = 800 bytes
     """
-    n = ns[-1]
+    k = ks[-1]
     return (
-        f"Two log-log panels against the number of classes n, from {ns[0]} to {n}: time per product and peak "
-        "memory, for building J and then multiplying (circles) and for the direct product s * (g - s @ g) "
-        f"(squares). At n = {n} the matrix J alone is 8 n^2 = {8 * n * n:,} bytes; "
-        f"the direct product's result 8 n = {8 * n:,} bytes"
+        f"Two log-log panels against the number of classes k, from {ks[0]} to {k}: multiplications counted and "
+        "peak memory, for building J and then multiplying (circles) and for the direct product s * (g - s @ g) "
+        f"(squares). At k = {k}: {multiplications_full[-1]:,} multiplications against {multiplications_vjp[-1]:,}; "
+        f"the matrix J alone is 8 k^2 = {8 * k * k:,} bytes, the direct product's result 8 k = {8 * k:,} bytes"
     )
 
 
-def measure_costs(products, ns, seed=0, repeats=3):
-    """Time and peak memory of each ``product(z, g)`` for random ``z``, ``g`` of each size in ``ns``.
+_MULTIPLICATIONS = [0]
+# Functions that multiply without going through np.multiply or np.matmul: refused, so nothing goes uncounted.
+_UNCOUNTED = {np.dot, np.vdot, np.inner, np.einsum, np.tensordot, np.kron, np.prod, np.cumprod, np.linalg.multi_dot}
 
-    Returns one list of seconds per product (the fastest of ``repeats`` runs, each averaged over enough calls
-    to last about as long as one call at the largest sizes), then one list of peak bytes per product.
 
-    >>> seconds, peak = measure_costs([lambda z, g: z * g], [10, 20])
-    >>> len(seconds), peak[1] - peak[0]  # ten more float64 numbers, and the same fixed overhead
-    (2, 80)
+class _CountingArray(np.ndarray):
+    """A float array that adds to ``_MULTIPLICATIONS`` every scalar multiplication NumPy performs on it."""
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        plain = [x.view(np.ndarray) if isinstance(x, _CountingArray) else x for x in inputs]
+        if "out" in kwargs:
+            kwargs["out"] = tuple(o.view(np.ndarray) if isinstance(o, _CountingArray) else o for o in kwargs["out"])
+        if ufunc in (np.multiply, np.matmul) and method not in ("__call__", "outer"):
+            raise TypeError(f"count_multiplications cannot count {ufunc.__name__}.{method}")
+        result = getattr(ufunc, method)(*plain, **kwargs)
+        if ufunc is np.multiply:
+            _MULTIPLICATIONS[0] += int(np.size(result))  # one per entry of the result, broadcast or outer
+        elif ufunc is np.matmul:
+            # every entry of the result is a dot product as long as the first operand's last axis
+            _MULTIPLICATIONS[0] += int(np.size(result)) * np.shape(plain[0])[-1]
+        return result.view(_CountingArray) if isinstance(result, np.ndarray) else result
+
+    def __array_function__(self, func, types, args, kwargs):
+        if func in _UNCOUNTED:
+            raise TypeError(f"count_multiplications counts np.multiply and @ only, not np.{func.__name__}")
+        if func is np.outer:  # np.outer converts its inputs to plain arrays first, which would hide them
+            return np.multiply.outer(np.ravel(args[0]), np.ravel(args[1]))
+        return super().__array_function__(func, types, args, kwargs)
+
+
+def count_multiplications(product, *arrays):
+    """The number of scalar multiplications NumPy performs in ``product(*arrays)``.
+
+    Every multiplication by ``*``, ``np.multiply``, ``np.outer`` or ``@`` is counted, one for each entry of a
+    product and ``n`` for each entry of a matrix product whose inner dimension is ``n``; functions that multiply
+    by another route (``np.dot``, ``np.einsum``, ...) raise ``TypeError`` rather than go uncounted.
+
+    >>> s, g = np.full(3, 1 / 3), np.ones(3)
+    >>> count_multiplications(lambda s, g: (np.diag(s) - np.outer(s, s)).T @ g, s, g)  # 9 for s s^T, 9 for J^T g
+    18
+    >>> count_multiplications(lambda s, g: s * (g - s @ g), s, g)
+    6
     """
+    counted = [np.asarray(a, dtype=float).view(_CountingArray) for a in arrays]
+    _MULTIPLICATIONS[0] = 0
+    product(*counted)
+    return _MULTIPLICATIONS[0]
+
+
+def measure_costs(products, ks, seed=0):
+    """Multiplications and peak memory of each ``product(s, g)`` for ``s`` a random softmax and ``g`` random.
+
+    Returns one list of multiplication counts per product (:func:`count_multiplications`), then one list of
+    peak bytes per product (what NumPy allocates during one call).
+
+    >>> counts, peak = measure_costs([lambda s, g: s * g], [10, 20])
+    >>> counts, peak[1] - peak[0]  # ten more multiplications, ten more float64 numbers, the same overhead
+    ([10, 20], 80)
+    """
+    from helpers.numerics import softmax
+
     rng = np.random.default_rng(seed)
-    seconds = [[] for _ in products]
+    counts = [[] for _ in products]
     peaks = [[] for _ in products]
-    for n in ns:
-        z, g = rng.normal(size=(2, n))
-        for k, product in enumerate(products):
-            number = max(1, 2000 // n)
-            runs = timeit.repeat(lambda: product(z, g), number=number, repeat=repeats)
-            seconds[k].append(min(runs) / number)
-            peaks[k].append(peak_bytes(product, z, g))
-    return (*seconds, *peaks)
+    for k in ks:
+        z, g = rng.normal(size=(2, k))
+        s = softmax(z)
+        for n, product in enumerate(products):
+            counts[n].append(count_multiplications(product, s, g))
+            peaks[n].append(peak_bytes(product, s, g))
+    return (*counts, *peaks)
+
+
+def time_per_call(product, *args, repeats=7, min_seconds=0.01):
+    """Seconds per call of ``product(*args)``, one number for each of ``repeats`` runs.
+
+    Each run makes as many calls as last about ``min_seconds`` (judged from one call made first) and reports
+    their mean. Times depend on the machine and its load: compare them only with others from the same cell.
+
+    >>> runs = time_per_call(sum, [1, 2, 3], repeats=3)
+    >>> runs.shape, bool((runs > 0).all())
+    ((3,), True)
+    """
+    timer = timeit.Timer(lambda: product(*args))
+    once = timer.timeit(number=1)
+    number = max(1, int(np.ceil(min_seconds / max(once, 1e-9))))
+    return np.array(timer.repeat(repeat=repeats, number=number)) / number
+
+
+def _top_and_trace(z, temperatures):
+    rows = [_jacobian_and_eigenvalues(z, t) for t in temperatures]
+    return np.array([r[2][0] for r in rows]), np.array([np.trace(r[1]) for r in rows])
+
+
+def temperature_state(z, temperature, temperatures):
+    r"""The Jacobian of softmax(z / T) at one temperature, and its size against T.
+
+    Left, the heatmap of :math:`J = (\operatorname{diag}(s) - s s^\top) / T` with :math:`s =
+    \operatorname{softmax}(z / T)`, on one colour scale for every temperature in ``temperatures`` (so the states
+    of a slider can be compared). Right, on log-log axes over the range of ``temperatures``: the largest
+    eigenvalue and the trace of J, the bound 1/(2T), and a marker at ``temperature``.
+
+    >>> fig = temperature_state([2.0, 1.0, 0.0, -1.0], 1.0, [0.5, 1.0, 2.0])
+    >>> [ax.get_xlabel() for ax in fig.axes[:2]]
+    ['input $z_j$', 'temperature $T$']
+    """
+    s, jac, _ = _jacobian_and_eigenvalues(z, temperature)
+    n = len(s)
+    limit = max(np.abs(_jacobian_and_eigenvalues(z, t)[1]).max() for t in temperatures)
+    fig, (left, right) = new_figure(2, width=5.8, height=2.7)
+    image = left.imshow(jac, cmap="PuOr_r", vmin=-limit, vmax=limit)
+    left.grid(False)
+    left.set_xticks(range(n), [str(k + 1) for k in range(n)])
+    left.set_yticks(range(n), [str(k + 1) for k in range(n)])
+    left.set_xlabel("input $z_j$")
+    left.set_ylabel("output $s_i$")
+    left.set_title(f"$J$ at $T = {temperature:g}$")
+    for i in range(n):
+        for j in range(n):
+            strong = abs(jac[i, j]) > 0.6 * limit
+            left.text(j, i, f"{round(jac[i, j], 2) + 0.0:.2f}", ha="center", va="center", fontsize=8,
+                      color="white" if strong else "black")
+    fig.colorbar(image, ax=left, shrink=0.8)
+    grid = np.geomspace(min(temperatures), max(temperatures), 120)
+    top, trace = _top_and_trace(z, grid)
+    right.loglog(grid, 0.5 / grid, "--", color=PALETTE[3], linewidth=1, label=r"bound on $\lambda_{\max}$: $1/(2T)$")
+    right.loglog(grid, trace, color=PALETTE[0], label="trace")
+    right.loglog(grid, top, color=PALETTE[2], label=r"$\lambda_{\max}$")
+    now_top, now_trace = _top_and_trace(z, [temperature])
+    right.plot([temperature] * 2, [now_top[0], now_trace[0]], "o", color=PALETTE[7], markersize=5)
+    right.axvline(temperature, color=PALETTE[7], linewidth=0.8, alpha=0.5)
+    right.set_xlabel("temperature $T$")
+    right.set_ylabel("size of $J$")
+    right.set_title("largest eigenvalue and trace")
+    right.legend(fontsize=8, loc="lower left")
+    return fig
+
+
+def temperature_state_alt(z, temperature, temperatures):
+    """Alt text for :func:`temperature_state`: the heatmap's numbers, then what the curves show.
+
+    >>> temperature_state_alt([0.0, 0.0], 2.0, [1.0, 4.0]).split("; beside it, ")[1]
+    'the largest eigenvalue and the trace of J against T from 1 to 4, under the bound 1/(2T), marked at T = 2'
+    """
+    return (
+        f"{jacobian_state_alt(z, temperature)}; beside it, the largest eigenvalue and the trace of J against T "
+        f"from {min(temperatures):g} to {max(temperatures):g}, under the bound 1/(2T), marked at T = {temperature:g}"
+    )
 
 
 class PngOutput:
@@ -244,9 +377,13 @@ __all__ = [
     "dependency_diagram_alt",
     "jacobian_state",
     "jacobian_state_alt",
+    "count_multiplications",
     "measure_costs",
     "product_costs",
     "product_costs_alt",
     "show_varying",
+    "temperature_state",
+    "temperature_state_alt",
+    "time_per_call",
     "PngOutput",
 ]
