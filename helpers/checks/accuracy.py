@@ -348,7 +348,7 @@ def check_online_softmax(fn: Callable | None) -> CheckResult:
     """Check the reader's ``fn(chunks)``: one pass over a stream of chunks, returning ``(mu, ell)``.
 
     ``mu`` is the maximum of the scores and ``ell = sum(exp(z - mu))``, the normaliser of the softmax.  The check
-    hands the chunks out as a :class:`ChunkStream`, which can be read only once and only chunk by chunk, so a
+    hands the chunks out as a ``ChunkStream``, which can be read only once and only chunk by chunk, so a
     two-pass softmax (one loop for the max, another for the sum, or ``list(chunks)`` first) fails.  Cases: the max
     growing every chunk, random scores with a shorter last chunk, large scores, one score per chunk, all-negative
     scores (a running max that starts at 0 fails), a chunk whose max is not its first score, and one chunk.  The
