@@ -54,6 +54,20 @@ def test_training_curves_alt_reads_the_first_and_last_values():
     assert "97.5% on the training set" in alt and "96.4% on the test set" in alt
 
 
+
+def test_distance_to_optimum_draws_the_distances_on_a_log_axis():
+    steps, gaps = np.arange(0, 50, 10), np.array([2.0, 0.3, 0.05, 0.02, 0.01])
+    (ax,) = regression.distance_to_optimum(steps, gaps).axes
+    (line,) = ax.get_lines()
+    np.testing.assert_array_equal(line.get_xdata(), steps)
+    np.testing.assert_array_equal(line.get_ydata(), gaps)
+    assert ax.get_yscale() == "log" and ax.get_xlabel() == "gradient-descent step"
+
+
+def test_distance_to_optimum_alt_reads_the_first_and_last_distances():
+    alt = regression.distance_to_optimum_alt([0, 1000], [2.0447, 0.00023466])
+    assert alt.endswith("2 at step 0, 0.00023 at step 1000")
+
 def _block(mosaic, c, side=8, gap=3, ncols=5):
     row, col = divmod(c, ncols)
     return mosaic[row * (side + gap): row * (side + gap) + side, col * (side + gap): col * (side + gap) + side]
@@ -160,6 +174,8 @@ FIGURES = {
     "training_curves": lambda: regression.training_curves(
         np.arange(0, 301, 50), [2.302585, 0.9, 0.6, 0.45, 0.38, 0.34, 0.31],
         [0.1, 0.8, 0.88, 0.92, 0.94, 0.95, 0.96], [0.09, 0.78, 0.85, 0.9, 0.92, 0.93, 0.94]),
+    "distance_to_optimum": lambda: regression.distance_to_optimum(
+        np.arange(0, 301, 50), [2.0, 0.05, 0.01, 0.004, 0.002, 0.0012, 0.0008]),
     "class_weights_ten": lambda: regression.class_weights(_weights(10), limit=3.0,
                                                           title="weights after 30 gradient-descent steps"),
     "class_weights_default_limit": lambda: regression.class_weights(_weights(3)),
@@ -192,6 +208,8 @@ ALT_TEXTS = {
     "training_curves_alt": lambda: regression.training_curves_alt(
         np.arange(0, 301, 50), [2.302585, 0.9, 0.6, 0.45, 0.38, 0.34, 0.31],
         [0.1, 0.8, 0.88, 0.92, 0.94, 0.95, 0.96], [0.09, 0.78, 0.85, 0.9, 0.92, 0.93, 0.94]),
+    "distance_to_optimum_alt": lambda: regression.distance_to_optimum_alt(
+        np.arange(0, 301, 50), [2.0, 0.05, 0.01, 0.004, 0.002, 0.0012, 0.0008]),
     "class_weights_alt(ten)": lambda: regression.class_weights_alt(_weights(10)),
     "class_weights_alt(ten, step=30)": lambda: regression.class_weights_alt(_weights(10), step=30),
     "class_weights_alt(side2, step=0)": lambda: regression.class_weights_alt(np.arange(12.0).reshape(4, 3) - 5,
@@ -220,6 +238,9 @@ def test_alt_texts_match_their_reviewed_snapshot():
     (lambda: regression.digit_gallery(np.zeros(64), [0]), "expected one row of 64 pixels per image, got shape (64,)"),
     (lambda: regression.class_weights(np.zeros((63, 2))),
      "expected one row of 64 pixels per image, got shape (2, 63)"),
+    (lambda: regression.distance_to_optimum([0, 1], [1.0]), "expected one distance per step, got shapes (2,) and (1,)"),
+    (lambda: regression.distance_to_optimum([0, 1], [1.0, 0.0]),
+     "every distance must be positive to be drawn on a logarithmic axis"),
     (lambda: regression.confusion_matrix(np.zeros((2, 3), dtype=int)),
      "a confusion matrix is square, got shape (2, 3)"),
     (lambda: regression.confusion_matrix(np.zeros(4, dtype=int)), "a confusion matrix is square, got shape (4,)"),

@@ -49,6 +49,8 @@ from helpers.figures.regression import (
     confusion_matrix_alt,
     digit_gallery,
     digit_gallery_alt,
+    distance_to_optimum,
+    distance_to_optimum_alt,
     training_curves,
     training_curves_alt,
 )
@@ -124,6 +126,8 @@ __all__ = [
     "confusion_matrix_alt",
     "digit_gallery",
     "digit_gallery_alt",
+    "distance_to_optimum",
+    "distance_to_optimum_alt",
     "training_curves",
     "training_curves_alt",
 ]

@@ -15,6 +15,8 @@ __all__ = [
     "confusion_matrix_alt",
     "digit_gallery",
     "digit_gallery_alt",
+    "distance_to_optimum",
+    "distance_to_optimum_alt",
     "training_curves",
     "training_curves_alt",
 ]
@@ -119,6 +121,41 @@ def training_curves_alt(steps, losses, train_accuracy, test_accuracy):
         f"and {test_accuracy[-1]:.1%} on the test set"
     )
 
+
+
+def distance_to_optimum(steps, gaps):
+    """The training loss's distance to its minimum, ``L_t - L*``, against the step, on a logarithmic axis.
+
+    On that axis a method that shrinks the distance by the same factor at every step draws a straight line,
+    and a slow one a shallow line.
+
+    >>> fig = distance_to_optimum([0, 10, 20], [2.0, 0.1, 0.01])
+    >>> fig.axes[0].get_yscale(), fig.axes[0].get_ylabel()
+    ('log', 'distance to the minimum (nats)')
+    """
+    steps, gaps = np.asarray(steps), np.asarray(gaps, dtype=float)
+    if steps.shape != gaps.shape or gaps.ndim != 1:
+        raise ValueError(f"expected one distance per step, got shapes {steps.shape} and {gaps.shape}")
+    if not np.all(gaps > 0):
+        raise ValueError("every distance must be positive to be drawn on a logarithmic axis")
+    fig, (ax,) = new_figure(1, height=3.0)
+    ax.plot(steps, gaps, color=PALETTE[0])
+    ax.set_yscale("log")
+    ax.set_xlabel("gradient-descent step")
+    ax.set_ylabel("distance to the minimum (nats)")
+    return fig
+
+
+def distance_to_optimum_alt(steps, gaps):
+    """Alt text for :func:`distance_to_optimum`, read off the same numbers.
+
+    >>> distance_to_optimum_alt([0, 10, 20], [2.0, 0.1, 0.01])
+    'Distance of the training loss to its minimum on a log scale: 2 at step 0, 0.01 at step 20'
+    """
+    return (
+        f"Distance of the training loss to its minimum on a log scale: {gaps[0]:.2g} at step {steps[0]}, "
+        f"{gaps[-1]:.2g} at step {steps[-1]}"
+    )
 
 def _mosaic(pictures, ncols, gap):
     """Tile ``pictures`` (n, side, side) into one array, ``ncols`` per row, separated by ``gap`` NaN pixels."""
