@@ -389,7 +389,7 @@ def cross_entropy(logits, target, *, reduction="mean", weight=None, ignore_index
     as logits ``(k,)`` with an int label or a ``(k,)`` distribution.  Computed
     through :func:`log_softmax`, so it stays finite for any finite logits.
 
-    The options follow :func:`torch.nn.functional.cross_entropy`:
+    The options follow PyTorch's ``torch.nn.functional.cross_entropy``:
 
     - ``reduction``: ``"mean"`` (default), ``"sum"`` or ``"none"`` (one loss per example).
     - ``weight``: one non-negative number :math:`w_c` per class (default all 1).  With integer labels

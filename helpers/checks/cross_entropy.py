@@ -367,7 +367,7 @@ _WEIGHTED_SMOOTHED = Spec("check_weighted_smoothed_loss", _ws_cases, _ws_diagnos
 
 def check_weighted_smoothed_loss(fn: Callable | None) -> CheckResult:
     r"""Check the reader's ``fn(logits, labels, weight, eps)``: the class-weighted, label-smoothed mean cross-entropy
-    as :func:`torch.nn.functional.cross_entropy` computes it with ``weight=weight, label_smoothing=eps``.
+    as PyTorch's ``torch.nn.functional.cross_entropy`` computes it with ``weight=weight, label_smoothing=eps``.
 
     .. math:: L = \frac{\sum_n \ell_n}{\sum_n w_{c_n}}, \qquad
               \ell_n = -\sum_{c=1}^{k} w_c \, q_{nc} \log \operatorname{softmax}(z_n)_c, \qquad
