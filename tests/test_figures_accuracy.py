@@ -167,3 +167,10 @@ def test_coarse_edges(error, level):
 def test_time_bars_count_reads_and_writes_each_in_its_own_plural():
     fig = fa.time_bars({"a": 0.002, "b": 0.001}, {"a": (1, 2), "b": (2, 1)})
     assert sorted(t.get_text() for t in fig.axes[0].texts) == ["1 ms, 2 reads + 1 write", "2 ms, 1 read + 2 writes"]
+
+
+@pytest.mark.parametrize("bound", [10.0, 100.0, 1e14, 4.6e15, 1e16, 1e100])
+def test_power_of_ten_reads_back_as_the_power_below_the_bound(bound):
+    text = fa.power_of_ten(bound)
+    digits = text[2:].translate(str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")) or "1"
+    assert text.startswith("10") and 10.0 ** int(digits) <= bound < 10.0 ** (int(digits) + 1)

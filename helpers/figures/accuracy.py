@@ -70,6 +70,18 @@ def coarse(error):
     return float(decade if error <= decade else 10 * decade)
 
 
+def power_of_ten(bound):
+    """A power of ten written for a sentence, with a superscript exponent: ``power_of_ten(1e14)`` is ``'10¹⁴'``.
+
+    ``bound`` is rounded down to a power of ten first, so a bound from :func:`coarse` reads as it is.
+
+    >>> power_of_ten(1e14), power_of_ten(4.6e15), power_of_ten(10.0)
+    ('10¹⁴', '10¹⁵', '10')
+    """
+    exponent = int(np.floor(np.log10(bound) + 1e-9))
+    return "10" if exponent == 1 else "10" + str(exponent).translate(str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹"))
+
+
 def _describe(error):
     """``exact``, ``at most 10 ulp``, ``between 10 and 100 ulp``, ... or ``overflow``."""
     if not np.isfinite(error):
