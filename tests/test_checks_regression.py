@@ -278,7 +278,7 @@ def test_the_feedback_on_each_case_is_the_reviewed_one():
 
 @pytest.mark.parametrize("floor", [1e-7, 1e-8, 1e-10, 1e-12, 1e-15, 1e-16, np.finfo(np.float64).eps])
 def test_a_probability_clipped_at_any_usual_floor_is_named_with_that_floor(floor):
-    """Clipping hides the inf of log(0) at t = 0.01 but caps the loss at -log(floor): each floor people use (1e-7 in
+    """Clipping hides the inf of log(0) at T = 0.01 but caps the loss at -log(floor): each floor people use (1e-7 in
     Keras, 1e-15 in scikit-learn, machine epsilon) is recognised and named."""
 
     def clipped(z, y, t):
