@@ -319,7 +319,7 @@ def temperature_state(z, temperature, temperatures):
     right.axvline(temperature, color=PALETTE[7], linewidth=0.8, alpha=0.5)
     right.set_xlabel("temperature $T$")
     right.set_ylabel("size of $J$")
-    right.set_title("largest eigenvalue and trace")
+    right.set_title(r"$\lambda_{\max}$ and trace against $T$")
     right.legend(fontsize=8, loc="lower left")
     return fig
 
