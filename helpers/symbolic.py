@@ -190,24 +190,24 @@ def compare_with_numpy(expr, symbols, numpy_fn, points, *, tolerance=1e-12, exac
 def information_indexed():
     r"""Cross-entropy, entropy and KL divergence for a general number of classes ``k``.
 
-    Returns ``(cross_entropy, entropy, kl, y, p, i, k)``, where ``y`` (the target) and ``p`` (the model's
-    probabilities) are positive indexed symbols and
+    Returns ``(cross_entropy, entropy, kl, y, s, i, k)``, where ``y`` (the target) and ``s`` (the model's
+    probabilities, :math:`s = \operatorname{softmax}(z)` as on the notation page) are positive indexed symbols and
 
-    .. math:: H(y, p) = -\sum_{i=1}^{k} y_i \log p_i, \qquad H(y) = -\sum_{i=1}^{k} y_i \log y_i, \qquad
-              \operatorname{KL}(y \,\|\, p) = \sum_{i=1}^{k} y_i \log \frac{y_i}{p_i}.
+    .. math:: H(y, s) = -\sum_{i=1}^{k} y_i \log s_i, \qquad H(y) = -\sum_{i=1}^{k} y_i \log y_i, \qquad
+              \operatorname{KL}(y \,\|\, s) = \sum_{i=1}^{k} y_i \log \frac{y_i}{s_i}.
 
-    >>> h, h_y, kl, y, p, i, k = information_indexed()
+    >>> h, h_y, kl, y, s, i, k = information_indexed()
     >>> kl
-    Sum(log(y[i]/p[i])*y[i], (i, 1, k))
+    Sum(log(y[i]/s[i])*y[i], (i, 1, k))
     """
     k = sp.Symbol("k", integer=True, positive=True)
     i = sp.Symbol("i", integer=True, positive=True)
     y = sp.IndexedBase("y", positive=True)
-    p = sp.IndexedBase("p", positive=True)
-    cross_entropy = -sp.Sum(y[i] * sp.log(p[i]), (i, 1, k))
+    s = sp.IndexedBase("s", positive=True)
+    cross_entropy = -sp.Sum(y[i] * sp.log(s[i]), (i, 1, k))
     entropy = -sp.Sum(y[i] * sp.log(y[i]), (i, 1, k))
-    kl = sp.Sum(y[i] * sp.log(y[i] / p[i]), (i, 1, k))
-    return cross_entropy, entropy, kl, y, p, i, k
+    kl = sp.Sum(y[i] * sp.log(y[i] / s[i]), (i, 1, k))
+    return cross_entropy, entropy, kl, y, s, i, k
 
 
 def cross_entropy_grad_closed_form(xs, ys):

@@ -38,24 +38,24 @@ def test_cross_entropy_is_entropy_plus_kl_for_every_k():
 
 def test_information_measures_print_as_the_chapter_shows_them():
     h, h_y, kl, *_ = symbolic.information_indexed()
-    assert str(h) == "-Sum(log(p[i])*y[i], (i, 1, k))"
+    assert str(h) == "-Sum(log(s[i])*y[i], (i, 1, k))"
     assert str(h_y) == "-Sum(log(y[i])*y[i], (i, 1, k))"
-    assert str(kl) == "Sum(log(y[i]/p[i])*y[i], (i, 1, k))"
+    assert str(kl) == "Sum(log(y[i]/s[i])*y[i], (i, 1, k))"
 
 
 def test_information_symbols_carry_the_assumptions_the_derivations_need():
-    h, h_y, kl, y, p, i, k = symbolic.information_indexed()
+    h, h_y, kl, y, s, i, k = symbolic.information_indexed()
     for symbol in (i, k):
         assert symbol.is_integer is True and symbol.is_positive is True, symbol
-    # Positive probabilities and targets: SymPy may then split log(y/p) without force=True.
-    assert y[i].is_positive is True and p[i].is_positive is True
-    assert sp.expand(sp.expand_log(kl.function)) == y[i] * sp.log(y[i]) - y[i] * sp.log(p[i])
+    # Positive probabilities and targets: SymPy may then split log(y/s) without force=True.
+    assert y[i].is_positive is True and s[i].is_positive is True
+    assert sp.expand(sp.expand_log(kl.function)) == y[i] * sp.log(y[i]) - y[i] * sp.log(s[i])
 
 
 def test_information_measures_match_mpmath_at_a_point():
-    h, h_y, kl, y, p, i, k = symbolic.information_indexed()
+    h, h_y, kl, y, s, i, k = symbolic.information_indexed()
     target, model = [0.7, 0.2, 0.1], [0.5, 0.3, 0.2]
-    values = {y[n + 1]: target[n] for n in range(3)} | {p[n + 1]: model[n] for n in range(3)}
+    values = {y[n + 1]: target[n] for n in range(3)} | {s[n + 1]: model[n] for n in range(3)}
 
     def evaluate(expr):
         return float(expr.subs(k, 3).doit().subs(values))
