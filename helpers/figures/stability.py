@@ -233,7 +233,7 @@ def _verdict(dtype, e, naive, error):
     if not naive.any():
         return "all 0: the sum overflowed"
     if (e < np.finfo(dtype).smallest_normal).any():
-        return f"off by {error:.0%}: terms below the normal range"
+        return f"off by {error:.0%} (subnormal terms)"
     return "accurate"
 
 
@@ -312,15 +312,19 @@ def naive_and_shifted_text(z, dtypes=DTYPES):
 
     >>> print(naive_and_shifted_text([12.0, 10.0, 8.0], ["float16"]))
     float16: z = [12, 10, 8]
-      exp(z) = [inf, 2.2e+04, 2.98e+03], sum = inf, textbook = [nan, 0, 0]: nan
-    the shifted softmax gives [0.867, 0.117, 0.0159], to the format's precision in every format
+      exp(z) = [inf, 2.2e+04, 2.98e+03], sum = inf
+      textbook = [nan, 0, 0]: nan
+    shifted softmax: [0.867, 0.117, 0.0159]
+      (to the format's precision in every format)
     """
-    lines = []
-    for dtype, zd, e, total, naive, _, error in _rows(z, dtypes):
+    lines, rows = [], _rows(z, dtypes)
+    for dtype, zd, e, total, naive, _, error in rows:
         lines += [f"{dtype}: z = {_vector(zd, 6)}",
-                  f"  exp(z) = {_vector(e)}, sum = {float(total):.3g}, textbook = {_vector(naive)}: "
-                  f"{_verdict(dtype, e, naive, error)}"]
-    return "\n".join([*lines, _shifted_line(_rows(z, dtypes))])
+                  f"  exp(z) = {_vector(e)}, sum = {float(total):.3g}",
+                  f"  textbook = {_vector(naive)}: {_verdict(dtype, e, naive, error)}"]
+    shifted, where = _shifted_line(rows).split(", to the format's precision ")
+    return "\n".join([*lines, shifted.replace("the shifted softmax gives", "shifted softmax:"),
+                      f"  (to the format's precision {where})"])
 
 
 # --------------------------------------------------------------------------- the shift a
