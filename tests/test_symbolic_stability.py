@@ -49,3 +49,15 @@ def test_exp_of_log_softmax_sums_to_one_and_is_softmax():
     probabilities = symbolic.log_softmax_expr(xs).applyfunc(sp.exp)
     assert sp.simplify(sum(probabilities)) == 1
     assert sp.simplify(probabilities - symbolic.softmax_expr(xs)) == sp.zeros(3, 1)
+
+
+def test_chapter_2_the_sum_overflows_where_sympy_solves_it():
+    # Chapter 2's band of silent zeros starts where e^z_max (1 + e^-2 + e^-4) reaches the overflow level e^L:
+    # SymPy solves that equation, and helpers.figures.textbook_window must agree for every format.
+    from helpers.figures import stability
+
+    z_max, level = sp.symbols("z_max L", real=True)
+    (solution,) = sp.solve(sp.Eq(sp.exp(z_max) + sp.exp(z_max - 2) + sp.exp(z_max - 4), sp.exp(level)), z_max)
+    for fmt in stability.FORMATS:
+        window = stability.textbook_window(fmt)
+        assert float(solution.subs(level, window.nan_from)) == pytest.approx(window.zeros_from, abs=1e-12)
