@@ -320,7 +320,10 @@ def temperature_state(z, temperature, temperatures):
     right.set_xlabel("temperature $T$")
     right.set_ylabel("size of $J$")
     right.set_title(r"$\lambda_{\max}$ and trace against $T$")
-    right.legend(fontsize=8, loc="lower left")
+    # Room above the curves for the legend, so it hides none of them.
+    low, high = right.get_ylim()
+    right.set_ylim(low, high * (high / low) ** 0.5)
+    right.legend(fontsize=8, loc="upper right")
     return fig
 
 
