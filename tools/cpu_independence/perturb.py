@@ -4,12 +4,14 @@ Processors differ in the last bits of what NumPy's ``exp`` and ``log`` return (t
 what OpenBLAS's matrix products return (its kernels block and fuse differently). A stored output that prints those
 bits passes on the machine that saved it and fails on another. This file, run at the start of every kernel of that
 run, makes the kernel behave like *some other* processor: every result of the elementary functions below is moved
-by -1, 0 or +1 ulp at random (a faithfully rounded implementation may return either neighbour of the true value,
-and every library NumPy ships is at least that accurate), except the results that every implementation returns
-exactly: ±inf, NaN and whole numbers (exp(0) = 1, log(1) = 0, exp2(3) = 8). The test also sets ``OPENBLAS_CORETYPE`` and
+by -1, 0 or +1 ulp (a faithfully rounded implementation may return either neighbour of the true value, and every
+library NumPy ships is at least that accurate), except the results that every implementation returns exactly:
+±inf, NaN and whole numbers (exp(0) = 1, log(1) = 0, exp2(3) = 8). Like a real processor, the kernel gives the same
+answer every time it is asked the same question: the move is a function of the input's bits (hashed), not a fresh
+draw per call, so `exp(x) == exp(x)` still holds. The test also sets ``OPENBLAS_CORETYPE`` and
 ``NPY_DISABLE_CPU_FEATURES``, so matrix products and NumPy's own loops run other kernels than the default ones.
 
-The draws come from a fixed seed (``BOOK_PERTURB_SEED``, default 0): the run is deterministic, like every test.
+The hash is keyed by ``BOOK_PERTURB_SEED`` (default 0): another seed is another processor; each is deterministic.
 """
 
 import os
@@ -19,12 +21,20 @@ import numpy as np
 _FUNCTIONS = ("exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "tanh", "logaddexp")
 
 
-class _Perturbed:
-    """A NumPy ufunc whose floating-point results are moved by up to one ulp (attributes pass through)."""
+def _mix(keys):
+    """SplitMix64's finaliser: well-spread 64-bit hashes of 64-bit keys (uint64 arithmetic wraps around, as meant)."""
+    with np.errstate(over="ignore"):
+        keys = (keys ^ (keys >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        keys = (keys ^ (keys >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return keys ^ (keys >> np.uint64(31))
 
-    def __init__(self, ufunc, rng):
+
+class _Perturbed:
+    """A NumPy ufunc whose float16/32/64 results are moved by up to one ulp (attributes pass through)."""
+
+    def __init__(self, ufunc, seed):
         self._ufunc = ufunc
-        self._rng = rng
+        self._seed = np.uint64(seed)
 
     def __getattr__(self, name):
         return getattr(self._ufunc, name)
@@ -34,17 +44,24 @@ class _Perturbed:
 
     def __call__(self, *args, **kwargs):
         result = self._ufunc(*args, **kwargs)
-        if isinstance(result, np.ndarray):
-            if np.issubdtype(result.dtype, np.floating) and result.size:
-                out = result if result.ndim else result.reshape(1)
-                out[...] = self._nudge(out)
+        if not isinstance(result, (np.ndarray, np.floating)) or result.dtype not in _UNSIGNED:
             return result
-        if isinstance(result, np.floating):
-            return type(result)(self._nudge(np.asarray([result]))[0])
-        return result
+        nudged = self._nudge(np.asarray(result), args[: self._ufunc.nin])
+        if isinstance(result, np.ndarray):
+            result[...] = nudged
+            return result
+        return type(result)(nudged[()])
 
-    def _nudge(self, values):
-        steps = self._rng.integers(-1, 2, size=values.shape)
+    def _steps(self, values, inputs):
+        """-1, 0 or +1 for each result: a hash of the inputs' bits (in the result's format) and the seed."""
+        keys = np.full(values.shape, self._seed, dtype=np.uint64)
+        for argument in inputs:
+            bits = np.broadcast_to(np.asarray(argument).astype(values.dtype), values.shape)
+            keys = _mix(keys ^ bits.view(_UNSIGNED[values.dtype]).astype(np.uint64))
+        return (keys % np.uint64(3)).astype(np.int8) - 1
+
+    def _nudge(self, values, inputs):
+        steps = self._steps(values, inputs)
         movable = np.isfinite(values) & (values != np.round(values))
         up = np.nextafter(values, np.array(np.inf, values.dtype))
         down = np.nextafter(values, np.array(-np.inf, values.dtype))
@@ -53,13 +70,16 @@ class _Perturbed:
         return np.where(movable & np.isfinite(moved), moved, values)
 
 
+_UNSIGNED = {np.dtype(np.float16): np.uint16, np.dtype(np.float32): np.uint32, np.dtype(np.float64): np.uint64}
+
+
 def install(seed=None):
     """Replace NumPy's elementary functions by perturbed ones (for this process)."""
-    rng = np.random.default_rng(int(os.environ.get("BOOK_PERTURB_SEED", 0)) if seed is None else seed)
+    seed = int(os.environ.get("BOOK_PERTURB_SEED", 0)) if seed is None else seed
     for name in _FUNCTIONS:
         original = getattr(np, name)
         if not isinstance(original, _Perturbed):
-            setattr(np, name, _Perturbed(original, rng))
+            setattr(np, name, _Perturbed(original, seed))
 
 
 # IPython runs a start-up file as __main__; imported (by the tests of this file), it changes nothing.
