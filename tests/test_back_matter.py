@@ -229,3 +229,42 @@ def test_the_readme_launches_every_chapter_from_the_configured_repository():
         assert f"| {int(notebook.name[:2])}. {title} |" in readme, f"README: no row for {notebook.name} as '{title}'"
         assert f"{binder}/v2/gh/{owner}/{repo}/{branch}?urlpath=lab/tree/{path}" in links
         assert f"{colab}/github/{owner}/{repo}/blob/{branch}/{path}" in links
+
+
+# --------------------------------------------------------------------------- notation
+
+
+_GREEK = ("alpha|beta|gamma|delta|epsilon|varepsilon|eta|theta|Theta|lambda|mu|sigma|tau|kappa|ell|pi|rho|phi|psi"
+          "|omega|xi|zeta|nu|chi|Delta|Sigma|Lambda|Gamma|Omega|Phi|Psi")
+
+
+def _math_of(markdown):
+    """The LaTeX of every $...$ and $$...$$ in a page's markdown (code spans and blocks left out)."""
+    text = re.sub(r"```.*?```", "", markdown, flags=re.S)
+    text = re.sub(r"`[^`\n]*`", "", text)
+    display = re.findall(r"\$\$(.+?)\$\$", text, flags=re.S)
+    return display + re.findall(r"\$([^$]+?)\$", re.sub(r"\$\$(.+?)\$\$", "", text, flags=re.S))
+
+
+def _symbols_in(latex):
+    """The letters and Greek letters a formula uses as symbols (words in \\text{}, \\operatorname{} ... are not)."""
+    latex = re.sub(r"\\(operatorname|mathrm|text|textbf|mathbb|mathcal|begin|end|label|tag)\{[^}]*\}", " ", latex)
+    symbols = set(re.findall(rf"\\({_GREEK})(?![a-zA-Z])", latex))
+    return symbols | set(re.findall(r"[A-Za-z]", re.sub(r"\\[a-zA-Z]+", " ", latex)))
+
+
+def test_the_notation_page_lists_every_symbol_the_chapters_use():
+    page = (PAGES / "notation.md").read_text()
+    table = page[page.index("| symbol |"):page.index("## Index conventions")]
+    listed = {"i", "j", "l"}  # the class indices, explained under the table
+    for row in table.strip().splitlines()[2:]:
+        for latex in _math_of(row.split("|")[1]):
+            listed |= _symbols_in(latex)
+    unlisted = {}
+    for notebook in BUILT_CHAPTERS:
+        for number, cell in enumerate(json.loads(notebook.read_text())["cells"]):
+            if cell["cell_type"] == "markdown":
+                for latex in _math_of("".join(cell["source"])):
+                    for symbol in _symbols_in(latex) - listed:
+                        unlisted.setdefault(symbol, f"{notebook.stem}, cell {number}: ${latex.strip()[:60]}$")
+    assert not unlisted, f"symbols missing from pages/notation.md: {unlisted}"
