@@ -13,7 +13,8 @@ the site group. This file sits at the top of the repository, not in tests/, beca
 
 import pytest
 
-SITE_FIXTURES = {"book_build", "site", "site_url", "browser", "open_page"}
+# A test that only needs a browser (tests/test_figures_slider.py) can run anywhere: each worker starts its own.
+SITE_FIXTURES = {"book_build", "site", "site_url", "open_page"}
 SITE_FILES = {"tests/test_book.py", "tests/test_browser.py", "tests/test_accessibility.py"}
 ONE_WORKER_FILES = {"tests/test_live_widgets.py", "tests/test_student.py"}
 

@@ -39,6 +39,7 @@ SLOW_TESTS = {
     "test_benchmarks.py",
     "test_book.py",
     "test_browser.py",
+    "test_cpu_independence.py",
     "test_ensure_browser.py",
     "test_live_widgets.py",
     "test_student.py",
