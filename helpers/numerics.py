@@ -586,10 +586,10 @@ def attention(q, k, v):
 def online_attention(q, k, v, block_size):
     r"""Attention computed over blocks of keys, never holding the whole score matrix (the FlashAttention idea).
 
-    For each block of keys, the running max ``m``, running sum ``l`` and running output ``o`` are rescaled by
-    :math:`e^{m - m'}` before the block's terms are added, exactly as in :func:`online_softmax`; dividing by ``l``
-    once at the end gives :func:`attention`'s result (Dao et al. 2022).  ``block_size`` keys per block.  The result
-    has the inputs' dtype, as in :func:`attention`.
+    For each block :math:`t` of keys, the running max :math:`\mu_t`, running sum :math:`\ell_t` and running output
+    :math:`o` are rescaled by :math:`e^{\mu_{t-1} - \mu_t}` before the block's terms are added, exactly as in
+    :func:`online_softmax`; dividing by the last :math:`\ell_t` once at the end gives :func:`attention`'s result
+    (Dao et al. 2022).  ``block_size`` keys per block.  The result has the inputs' dtype, as in :func:`attention`.
 
     >>> online_attention([[1.0, 0.0]], [[1.0, 0.0], [0.0, 1.0]], [[1.0], [0.0]], block_size=1).round(4)
     array([[0.6698]])
