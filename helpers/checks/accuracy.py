@@ -142,7 +142,8 @@ def _two_sum_diagnose(case, got):
         return ("s must be the rounded float64 sum fl(p + q), exactly: return s = p + q (in float64, not float32) "
                 "first, then the error")
     if abs(p) < abs(q) and got[1] == q - (s - p):
-        return "Fast2Sum (e = q - (s - p)) is exact only when |p| >= |q|: TwoSum works for any order"
+        return ("Fast2Sum (e = q - (s - p)) is exact only when the exponent of p is at least that of q (|p| >= |q| "
+                "ensures it), and here q is the larger: TwoSum works for any order")
     if e != 0 and got[1] == 0:
         swapped = p - (s - q) == 0  # Fast2Sum with its operands' roles swapped gives 0 here too
         return ("the error came back 0: (p + q) - s is computed in floating point and rounds to 0"
