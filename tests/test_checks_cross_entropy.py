@@ -86,7 +86,7 @@ def aliased_update(logits, target):
 @pytest.mark.parametrize("check, fn, case, words", [
     # One-hot rows cast to int index as 0/1 columns: a silently wrong gradient, no error.
     (check_cross_entropy_grad, integer_indexing_with_one_hot_rows, "one-hot targets (3 examples, 3 classes)",
-     ["not integer labels", "p - y"]),
+     ["not integer labels", "s - y"]),
     (check_cross_entropy, log_of_softmax, "a confidently wrong example", ["log(0) = -inf", "log-softmax"]),
     (check_cross_entropy_grad, no_batch_mean, "one-hot targets (3 examples, 3 classes)", ["forgot the batch mean"]),
     (check_cross_entropy_grad, aliased_update, "one-hot targets (3 examples, 3 classes)", ["modified in place"]),
@@ -310,15 +310,15 @@ def test_an_integer_label_product_is_told_apart_only_where_it_broadcasts_as_a_sq
 
 GRAD_HINTS = {
     "no batch mean": "you forgot the batch mean: the loss is a mean over m examples, so divide the gradient by m",
-    "flipped": "the sign is flipped: the gradient is p - y, not y - p",
+    "flipped": "the sign is flipped: the gradient is s - y, not y - s",
     "by k": "you divided by k (the classes): divide by m, the number of examples",
     "no softmax": "apply softmax first: the gradient is softmax(z) - y, not z - y",
-    "diagonal only": "only the diagonal of the Jacobian was used (s_i (1 - s_i)): the -s_i s_j terms add p_i * sum(y) "
-                     "to every entry; the result is p - y",
+    "diagonal only": "only the diagonal of the Jacobian was used (s_i (1 - s_i)): the -s_i s_j terms add s_i * sum(y) "
+                     "to every entry; the result is s - y",
     "wrong axis": "softmax over the wrong axis: normalise each row (axis=-1), not each column",
     "arg max": "soft targets: use the whole target row y, not a one-hot of its arg max",
-    "integer indexing": "target holds probability rows (one-hot or soft), not integer labels: p[range(m), y] with "
-                        "rows y indexes the wrong entries; use p - y",
+    "integer indexing": "target holds probability rows (one-hot or soft), not integer labels: s[range(m), y] with "
+                        "rows y indexes the wrong entries; use s - y",
 }
 
 
@@ -444,8 +444,8 @@ def test_both_ends_of_the_range_of_caps_count_as_a_clip(cap):
 # --------------------------------------------------------------------------- a gradient that vanished
 
 
-VANISHED = ("the gradient vanished for example {}, which the model gets badly wrong: a clip or a guard around p hides "
-            "that example from training; use p - y, which needs neither")
+VANISHED = ("the gradient vanished for example {}, which the model gets badly wrong: a clip or a guard around s hides "
+            "that example from training; use s - y, which needs neither")
 DIFFERS = "the gradient differs: it is (softmax(z) - y) / m, row by row"
 
 

@@ -120,17 +120,17 @@ def test_loss_and_gradient_span_sets_the_curve_and_the_alt_text():
     assert len(grid) == 201 and grid[0] == -1.0 and grid[-1] == 3.0
     assert figures.loss_and_gradient_alt(Z, 0, 1, LABELS, span=(-1.0, 3.0)) == (
         "Loss for true class cat as the logit of dog moves from -1 to 3: 0.349 at z_dog = 1; "
-        "gradient p - y: cat -0.295, dog 0.259, fox 0.035"
+        "gradient s - y: cat -0.295, dog 0.259, fox 0.035"
     )
 
 
 @pytest.mark.parametrize("z, true_class, moving, expected", [
     (Z, 0, 1, "Loss for true class cat as the logit of dog moves from -4 to 6: 0.349 at z_dog = 1; "
-              "gradient p - y: cat -0.295, dog 0.259, fox 0.035"),
+              "gradient s - y: cat -0.295, dog 0.259, fox 0.035"),
     ([2.0, 4.0, -1.0], 1, 1, "Loss for true class dog as the logit of dog moves from -4 to 6: 0.133 at z_dog = 4; "
-                             "gradient p - y: cat 0.118, dog -0.124, fox 0.006"),
+                             "gradient s - y: cat 0.118, dog -0.124, fox 0.006"),
     ([0.5, 1.0, -1.0], 2, 0, "Loss for true class fox as the logit of cat moves from -4 to 6: 2.555 at z_cat = 0.5; "
-                             "gradient p - y: cat 0.348, dog 0.574, fox -0.922"),
+                             "gradient s - y: cat 0.348, dog 0.574, fox -0.922"),
 ])
 def test_loss_and_gradient_alt_in_full(z, true_class, moving, expected):
     assert figures.loss_and_gradient_alt(z, true_class, moving, LABELS) == expected

@@ -198,8 +198,8 @@ def _grad_cases():
                    f"inf or nan for the lower row: {_PER_ROW_MAX}"),
         # p of the true class underflows to 0, so a chain rule through -y / p divides 0 by 0.
         _grad_case("a confidently wrong example", [[0.0, 800.0, -5.0], [3.0, 0.0, 1.0]], numerics.one_hot([0, 0], 3),
-                   "nan or inf: do not divide by p (the chain rule through dL/dp = -y / p); it simplifies to "
-                   "p - y, which needs no division"),
+                   "nan or inf: do not divide by s (the chain rule through dL/ds = -y / s); it simplifies to "
+                   "s - y, which needs no division"),
     )
 
 
@@ -212,11 +212,11 @@ def _grad_mistakes(logits, target):
     hard = numerics.one_hot(target.argmax(axis=-1), k)
     mistakes = [
         (grad * m, "you forgot the batch mean: the loss is a mean over m examples, so divide the gradient by m"),
-        (-grad, "the sign is flipped: the gradient is p - y, not y - p"),
+        (-grad, "the sign is flipped: the gradient is s - y, not y - s"),
         (grad * m / k, "you divided by k (the classes): divide by m, the number of examples"),
         ((logits - target) / m, "apply softmax first: the gradient is softmax(z) - y, not z - y"),
         (-target * (1 - p) / m, "only the diagonal of the Jacobian was used (s_i (1 - s_i)): the -s_i s_j terms "
-                                "add p_i * sum(y) to every entry; the result is p - y"),
+                                "add s_i * sum(y) to every entry; the result is s - y"),
         ((column_softmax - target) / m, "softmax over the wrong axis: normalise each row (axis=-1), not each column"),
         ((p - hard) / m, "soft targets: use the whole target row y, not a one-hot of its arg max"),
     ]
@@ -224,7 +224,7 @@ def _grad_mistakes(logits, target):
         indexed = p.copy()
         indexed[range(m), target.astype(np.int64)] -= 1
         mistakes.append((indexed / m, "target holds probability rows (one-hot or soft), not integer labels: "
-                                      "p[range(m), y] with rows y indexes the wrong entries; use p - y"))
+                                      "s[range(m), y] with rows y indexes the wrong entries; use s - y"))
     return mistakes
 
 
@@ -239,7 +239,7 @@ def _grad_diagnose(case, got):
     if silenced.any():
         return (
             f"the gradient vanished for example {int(np.argmax(silenced))}, which the model gets badly wrong: a "
-            "clip or a guard around p hides that example from training; use p - y, which needs neither"
+            "clip or a guard around s hides that example from training; use s - y, which needs neither"
         )
     return None
 
@@ -284,8 +284,8 @@ def _ws_case(label, logits, labels, weight, eps, nonfinite_hint):
     labels = np.asarray(labels, dtype=np.int64)
     weight = np.asarray(weight, dtype=np.float64)
     expected = np.asarray(numerics.cross_entropy(logits, labels, weight=weight, label_smoothing=eps), dtype=np.float64)
-    wrong = ("the loss differs: it is sum_n l_n / sum_n w[labels[n]], with l_n = -sum_c w_c q_nc log softmax(z_n)_c "
-             "and q_n = (1 - eps) one_hot(labels[n]) + eps / k")
+    wrong = ("the loss differs: it is sum_n L_n / sum_n w[labels[n]], with L_n = -sum_i w_i ỹ_ni log softmax(z_n)_i "
+             "and ỹ_n = (1 - eps) one_hot(labels[n]) + eps / k")
     return Case(label, (logits, labels, weight, float(eps)), expected, nonfinite_hint, wrong,
                 ("logits", "labels", "weight", "eps"))
 
@@ -329,10 +329,10 @@ def _ws_mistakes(logits, labels, weight, eps):
         (right_sum / weight.sum(), "divide by the weights of the examples' true classes, sum(weight[labels]), "
                                    "not by the sum of the k class weights"),
         (loss(q, weight[labels][:, None], total_w), "each example weighted by its true class's weight: in the "
-                                                    "smoothing part each class c carries its own weight w_c, "
-                                                    "-sum_c w_c q_nc log p_nc"),
+                                                    "smoothing part each class i carries its own weight w_i, "
+                                                    "-sum_i w_i ỹ_ni log s_ni"),
         (loss(q, 1.0, m), "the weights are missing: multiply each class's term by weight[c]"),
-        (loss(y, weight, total_w), "label smoothing is missing: the target is q = (1 - eps) one_hot + eps / k"),
+        (loss(y, weight, total_w), "label smoothing is missing: the target is ỹ = (1 - eps) one_hot + eps / k"),
         (loss((1 - eps) * y + eps, weight, total_w), "smoothing adds eps / k to every class, not eps (the smoothed "
                                                       "target must sum to 1)"),
         (loss(y + eps / k, weight, total_w), "scale the one-hot part by (1 - eps): q = (1 - eps) one_hot + eps / k"),
@@ -369,9 +369,9 @@ def check_weighted_smoothed_loss(fn: Callable | None) -> CheckResult:
     r"""Check the reader's ``fn(logits, labels, weight, eps)``: the class-weighted, label-smoothed mean cross-entropy
     as PyTorch's ``torch.nn.functional.cross_entropy`` computes it with ``weight=weight, label_smoothing=eps``.
 
-    .. math:: L = \frac{\sum_n \ell_n}{\sum_n w_{c_n}}, \qquad
-              \ell_n = -\sum_{c=1}^{k} w_c \, q_{nc} \log \operatorname{softmax}(z_n)_c, \qquad
-              q_n = (1 - \varepsilon)\, y_n + \varepsilon / k
+    .. math:: L = \frac{\sum_n L_n}{\sum_n w_{c_n}}, \qquad
+              L_n = -\sum_{i=1}^{k} w_i \, \tilde y_{ni} \log \operatorname{softmax}(z_n)_i, \qquad
+              \tilde y_n = (1 - \varepsilon)\, y_n + \varepsilon / k
 
     ``fn`` is called with float64 ``logits`` ``(m, k)``, int64 ``labels`` ``(m,)``, float64 ``weight`` ``(k,)`` and a
     float ``eps``, and must return one number.  Inputs: unequal weights with smoothing, a square batch, ``eps = 0``,

@@ -39,7 +39,7 @@ def loss_and_gradient(z, true_class, moving, labels, span=(-4.0, 6.0)):
     left.set_xlabel(f"logit of {labels[moving]}, $z_{{\\mathrm{{{labels[moving]}}}}}$")
     left.set_ylabel("loss")
     left.set_ylim(0, 8)
-    left.set_title(f"$L = -\\log p_{{\\mathrm{{{labels[true_class]}}}}}$", fontsize=11)
+    left.set_title(f"$L = -\\log s_{{\\mathrm{{{labels[true_class]}}}}}$", fontsize=11)
     gradient = _gradient(z, true_class)
     colors = [PALETTE[3] if g < 0 else PALETTE[0] for g in gradient]
     bars = right.bar(labels, gradient, color=colors)
@@ -47,7 +47,7 @@ def loss_and_gradient(z, true_class, moving, labels, span=(-4.0, 6.0)):
     right.axhline(0, color="black", linewidth=0.8)
     right.set_ylim(-1.15, 1.15)
     right.set_ylabel("dL/dz")
-    right.set_title("gradient $p - y$", fontsize=11)
+    right.set_title("gradient $s - y$", fontsize=11)
     return fig
 
 
@@ -56,7 +56,7 @@ def loss_and_gradient_alt(z, true_class, moving, labels, span=(-4.0, 6.0)):
 
     >>> print(loss_and_gradient_alt([2.0, 1.0, -1.0], 0, 1, ["cat", "dog", "fox"]).replace(": ", ":\n"))
     Loss for true class cat as the logit of dog moves from -4 to 6:
-    0.349 at z_dog = 1; gradient p - y:
+    0.349 at z_dog = 1; gradient s - y:
     cat -0.295, dog 0.259, fox 0.035
     """
     z = np.asarray(z, dtype=float)
@@ -64,7 +64,7 @@ def loss_and_gradient_alt(z, true_class, moving, labels, span=(-4.0, 6.0)):
     gradient = ", ".join(f"{label} {g:.3f}" for label, g in zip(labels, _gradient(z, true_class)))
     return (
         f"Loss for true class {labels[true_class]} as the logit of {labels[moving]} moves from {span[0]:g} to "
-        f"{span[1]:g}: {loss:.3f} at z_{labels[moving]} = {z[moving]:g}; gradient p - y: {gradient}"
+        f"{span[1]:g}: {loss:.3f} at z_{labels[moving]} = {z[moving]:g}; gradient s - y: {gradient}"
     )
 
 

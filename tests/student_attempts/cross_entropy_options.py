@@ -180,7 +180,7 @@ ATTEMPTS = [
     wrong("weighted smoothed: summed", summed, check, "summed", "sum(weight[labels])"),
     wrong("weighted smoothed: divided by the k class weights", divided_by_sum_of_class_weights, check,
           "not by the sum of the k class weights"),
-    wrong("weighted smoothed: a weight per example", weight_per_example, check, "w_c", "its own weight"),
+    wrong("weighted smoothed: a weight per example", weight_per_example, check, "w_i", "its own weight"),
     wrong("weighted smoothed: no weights", no_weights, check, "weights are missing"),
     wrong("weighted smoothed: no smoothing", no_smoothing, check, "label smoothing is missing", "eps / k"),
     wrong("weighted smoothed: eps, not eps / k", smoothing_by_eps, check, "not eps", "sum to 1"),
