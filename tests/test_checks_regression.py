@@ -115,7 +115,7 @@ def _l2(mean=False, bias=False, factor=1.0, sign=1.0, data=True, c_on_penalty=Fa
         (_l2(bias=True), "the bias is penalised"),
         (_l2(factor=2.0), "is W, not 2W"),
         (_l2(factor=0.0), "penalty's gradient W is missing"),
-        (_l2(sign=-1.0), "P - Y, not Y - P"),
+        (_l2(sign=-1.0), "S - Y, not Y - S"),
         (_l2(data=False), "only the penalty's gradient"),
         (_l2(c_on_penalty=True), "C multiplies the loss term, not the penalty"),
         (lambda W, b, X, y, C: scipy_l2_gradient(W, b, X, y, C)[:-1], "stack the bias gradient"),

@@ -1,7 +1,7 @@
 """Self-checks for chapter 5 (softmax regression): the L2-penalised gradient, temperature, an absent class.
 
 * :func:`check_l2_gradient` -- the gradient of scikit-learn's objective
-  :math:`\\tfrac12\\lVert W\\rVert^2 + C \\sum_n \\ell_n`, with the bias gradient as the last row;
+  :math:`\\tfrac12\\lVert W\\rVert^2 + C \\sum_n L_n`, with the bias gradient as the last row;
 * :func:`check_tempered_loss` -- the mean cross-entropy of :math:`\\operatorname{softmax}(z / T)`;
 * :func:`check_bias_gradient` -- the gradient of the mean cross-entropy with respect to the biases,
   for label sets in which some class never appears.
@@ -49,7 +49,7 @@ def _problem(seed, m, d, k, scale):
 
 
 def _data_gradient(W, b, X, y):
-    """X^T (P - Y) and the sum of P - Y over the examples: the gradients of the summed cross-entropy."""
+    """X^T (S - Y) and the sum of S - Y over the examples: the gradients of the summed cross-entropy."""
     m = X.shape[0]
     G = numerics.cross_entropy_grad(X @ W + b, y) * m
     return X.T @ G, G.sum(axis=0)
@@ -94,7 +94,7 @@ _UNSTABLE_SOFTMAX = (
 def _l2_case(label, seed, m, d, k, C, scale=1.0, nonfinite_hint=_ORDINARY):
     W, b, X, y = _problem(seed, m, d, k, scale)
     C = np.float64(C)
-    wrong = "the values differ from W + C X^T (P - Y) on top and C sum_n (p_n - y_n) as the last row"
+    wrong = "the values differ from W + C X^T (S - Y) on top and C sum_n (s_n - y_n) as the last row"
     return Case(label, (W, b, X, y, C), _l2_expected(W, b, X, y, C), nonfinite_hint, wrong, ("W", "b", "X", "y", "C"))
 
 
@@ -120,15 +120,15 @@ def _l2_value_hint(case, got):
          "so the last row has no b term"),
         (dict(penalty_factor=2.0), "the derivative of 1/2 |W|^2 is W, not 2W"),
         (dict(penalty_factor=0.0), "the penalty's gradient W is missing from the weight rows"),
-        (dict(sign=-1.0), "the data term has the wrong sign: the gradient of the cross-entropy is P - Y, not Y - P"),
+        (dict(sign=-1.0), "the data term has the wrong sign: the gradient of the cross-entropy is S - Y, not Y - S"),
         (dict(data=False), "only the penalty's gradient: add C times the cross-entropy gradient"),
-        (dict(c_on_penalty=True), "C multiplies the loss term, not the penalty: W + C X^T (P - Y)"),
+        (dict(c_on_penalty=True), "C multiplies the loss term, not the penalty: W + C X^T (S - Y)"),
     )
     for flags, hint in mistakes:
         if close(got, _l2_expected(W, b, X, y, C, **flags)):
             return hint
     if close(got[:-1], case.expected[:-1]):
-        return "the weight rows are right but the last row (the bias gradient) is not: C sum_n (p_n - y_n)"
+        return "the weight rows are right but the last row (the bias gradient) is not: C sum_n (s_n - y_n)"
     return case.wrong_hint
 
 
@@ -155,8 +155,8 @@ _L2 = Spec("check_l2_gradient", _l2_cases, _l2_value_hint, _l2_shape_hint)
 def check_l2_gradient(fn: Callable | None) -> CheckResult:
     r"""Check the reader's ``fn(W, b, X, y, C)``: the gradient of scikit-learn's penalised objective.
 
-    .. math:: F(W, b) = \tfrac12 \lVert W \rVert^2 + C \sum_{n=1}^{m} \ell_n, \qquad
-              \nabla_W F = W + C X^\top (P - Y), \quad \nabla_b F = C \sum_n (p_n - y_n)
+    .. math:: F(W, b) = \tfrac12 \lVert W \rVert^2 + C \sum_{n=1}^{m} L_n, \qquad
+              \nabla_W F = W + C X^\top (S - Y), \quad \nabla_b F = C \sum_n (s_n - y_n)
 
     ``fn`` returns both gradients stacked, ``np.vstack([dW, db])``, shape ``(d + 1, k)``.
     ``W`` has shape ``(d, k)``, ``b`` ``(k,)``, ``X`` ``(m, d)`` and ``y`` holds integer labels.
@@ -259,7 +259,7 @@ def _random_scores(seed, m, k):
 def _bias_case(label, y, z, nonfinite_hint=_ORDINARY):
     y = np.asarray(y)
     expected = numerics.cross_entropy_grad(z, y).sum(axis=0)
-    wrong = "the values differ from the mean over the examples of p_n - y_n (one entry per class)"
+    wrong = "the values differ from the mean over the examples of s_n - y_n (one entry per class)"
     return Case(label, (z, y), expected, nonfinite_hint, wrong, ("z", "y"))
 
 
@@ -285,11 +285,11 @@ def _bias_value_hint(case, got):
     renumbered = np.zeros_like(p)
     renumbered[np.arange(m), index] = 1
     candidates = (
-        (-case.expected, "the sign is flipped: the gradient is p - y, not y - p"),
+        (-case.expected, "the sign is flipped: the gradient is s - y, not y - s"),
         (case.expected * m, "you summed over the examples: the loss is a mean, so divide by m"),
         ((p - renumbered).mean(axis=0), "np.unique renumbers the classes that do appear, so a missing class "
          "shifts the others: use the labels themselves as column indices (one_hot(y, k))"),
-        (p.mean(axis=0), "the one-hot targets are missing: the gradient is the mean of p - y, not of p"),
+        (p.mean(axis=0), "the one-hot targets are missing: the gradient is the mean of s - y, not of s"),
     )
     for value, hint in candidates:
         if close(got, value):
@@ -329,8 +329,8 @@ _BIAS = Spec("check_bias_gradient", _bias_cases, _bias_value_hint, _bias_shape_h
 def check_bias_gradient(fn: Callable | None) -> CheckResult:
     r"""Check the reader's ``fn(z, y)``: the gradient of the mean cross-entropy with respect to the biases.
 
-    .. math:: \frac{\partial L}{\partial b_c} = \frac{1}{m} \sum_{n=1}^{m} (p_{nc} - y_{nc}),
-              \qquad p_n = \operatorname{softmax}(z_n)
+    .. math:: \frac{\partial L}{\partial b_i} = \frac{1}{m} \sum_{n=1}^{m} (s_{ni} - y_{ni}),
+              \qquad s_n = \operatorname{softmax}(z_n)
 
     ``z`` has shape ``(m, k)`` (so there are ``k`` classes) and ``y`` holds integer labels; in three
     of the four cases some class never appears in ``y``, and in one the two rows are 1000 apart.  The

@@ -360,7 +360,7 @@ ATTEMPTS = [
     wrong("l2: bias penalised", l2_bias_penalised, check_l2_gradient, "the bias is penalised"),
     wrong("l2: 2W", l2_two_w, check_l2_gradient, "is W, not 2W"),
     wrong("l2: no penalty", l2_no_penalty, check_l2_gradient, "penalty's gradient W is missing"),
-    wrong("l2: Y - P", l2_y_minus_p, check_l2_gradient, "not Y - P"),
+    wrong("l2: Y - P", l2_y_minus_p, check_l2_gradient, "not Y - S"),
     wrong("l2: C on the penalty", l2_c_on_penalty, check_l2_gradient, "C multiplies the loss term"),
     wrong("l2: weights only", l2_weights_only, check_l2_gradient, "np.vstack([dW, db])"),
     wrong("l2: a tuple", l2_tuple, check_l2_gradient, "tuple"),
