@@ -256,7 +256,7 @@ _GRAD = Spec("check_cross_entropy_grad", _grad_cases, _grad_diagnose, _grad_shap
 def check_cross_entropy_grad(fn: Callable | None) -> CheckResult:
     r"""Check the reader's ``fn(logits, target)``: the gradient of the mean cross-entropy with respect to the logits.
 
-    .. math:: \frac{\partial L}{\partial z_{nc}} = \frac{\operatorname{softmax}(z_n)_c - y_{nc}}{m}
+    .. math:: \frac{\partial L}{\partial z_{ni}} = \frac{\operatorname{softmax}(z_n)_i - y_{ni}}{m}
 
     ``fn`` is called with float64 ``logits`` of shape ``(m, k)`` and a float64 ``target`` of the same shape whose
     rows are probability distributions (one-hot or soft), and must return an array of shape ``(m, k)``.  Inputs:
