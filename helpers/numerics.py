@@ -195,7 +195,7 @@ def log_softmax(x, axis=-1):
 
 
 def softmax_jacobian(x):
-    r"""Jacobian of softmax over the last axis: shape ``(..., n)`` to ``(..., n, n)``.
+    r"""Jacobian of softmax over the last axis: shape ``(..., k)`` to ``(..., k, k)``.
 
     .. math:: J_{ij} = \frac{\partial s_i}{\partial x_j} = s_i(\delta_{ij} - s_j),
               \qquad J = \operatorname{diag}(s) - s s^\top
@@ -217,7 +217,7 @@ def softmax_jacobian(x):
 
 
 def softmax_vjp(x, g):
-    r"""Vector-Jacobian product :math:`g^\top J` of softmax over the last axis, in O(n).
+    r"""Vector-Jacobian product :math:`g^\top J` of softmax over the last axis, in O(k) for k classes.
 
     .. math:: (g^\top J)_j = s_j \, (g_j - g \cdot s)
 
