@@ -52,7 +52,7 @@ _NAN_COLOUR = PALETTE[3]  # vermillion: a result that is not a number
 
 def format_limits(fmt):
     """The largest number, the smallest normal number and the smallest subnormal number of the binary format
-    ``fmt`` (a key of :data:`FORMATS`), exactly, from its bits: with ``e`` exponent bits and ``f`` fraction bits,
+    ``fmt`` (a key of ``FORMATS``), exactly, from its bits: with ``e`` exponent bits and ``f`` fraction bits,
     ``emax = 2**(e - 1) - 1`` and the limits are ``(2 - 2**-f) * 2**emax``, ``2**(1 - emax)`` and
     ``2**(1 - emax - f)``.
 
