@@ -18,6 +18,25 @@ _ENTRY_LIMIT = 0.25
 _EIGENVALUE_LIMIT = 0.5
 
 
+def _jacobian_heatmap(fig, ax, jac, limit, title):
+    """Draw the Jacobian `jac` on `ax` as a heatmap on the colour scale [-limit, limit], each entry written in it."""
+    n = len(jac)
+    image = ax.imshow(jac, cmap="PuOr_r", vmin=-limit, vmax=limit)
+    ax.grid(False)
+    ax.set_xticks(range(n), [str(k + 1) for k in range(n)])
+    ax.set_yticks(range(n), [str(k + 1) for k in range(n)])
+    ax.set_xlabel("input $z_j$")
+    ax.set_ylabel("output $s_i$")
+    ax.set_title(title)
+    for i in range(n):
+        for j in range(n):
+            strong = abs(jac[i, j]) > 0.6 * limit
+            # round first and add 0.0, so a tiny negative entry prints as 0.00, not -0.00
+            ax.text(j, i, f"{round(jac[i, j], 2) + 0.0:.2f}", ha="center", va="center", fontsize=8,
+                    color="white" if strong else "black")
+    fig.colorbar(image, ax=ax, shrink=0.8)
+
+
 def dependency_diagram(n=4):
     """Two panels of arrows from inputs to outputs: an elementwise map (sigmoid) and softmax.
 
@@ -85,20 +104,7 @@ def jacobian_state(z, temperature=1.0):
     n = len(s)
     fig, (left, right) = new_figure(2, height=3.2)
     limit = _ENTRY_LIMIT / temperature
-    image = left.imshow(jac, cmap="PuOr_r", vmin=-limit, vmax=limit)
-    left.grid(False)
-    left.set_xticks(range(n), [str(k + 1) for k in range(n)])
-    left.set_yticks(range(n), [str(k + 1) for k in range(n)])
-    left.set_xlabel("input $z_j$")
-    left.set_ylabel("output $s_i$")
-    left.set_title(r"$J_{ij} = \partial s_i / \partial z_j$")
-    for i in range(n):
-        for j in range(n):
-            strong = abs(jac[i, j]) > 0.6 * limit
-            # round first and add 0.0, so a tiny negative entry prints as 0.00, not -0.00
-            left.text(j, i, f"{round(jac[i, j], 2) + 0.0:.2f}", ha="center", va="center", fontsize=8,
-                      color="white" if strong else "black")
-    fig.colorbar(image, ax=left, shrink=0.8)
+    _jacobian_heatmap(fig, left, jac, limit, r"$J_{ij} = \partial s_i / \partial z_j$")
     bars = right.bar(range(1, n + 1), eigenvalues, color=PALETTE[2])
     right.bar_label(bars, fmt="%.3f", padding=2, fontsize=8)
     bound = _EIGENVALUE_LIMIT / temperature
@@ -293,22 +299,9 @@ def temperature_state(z, temperature, temperatures):
     ['input $z_j$', 'temperature $T$']
     """
     s, jac, _ = _jacobian_and_eigenvalues(z, temperature)
-    n = len(s)
     limit = max(np.abs(_jacobian_and_eigenvalues(z, t)[1]).max() for t in temperatures)
     fig, (left, right) = new_figure(2, width=5.8, height=2.7)
-    image = left.imshow(jac, cmap="PuOr_r", vmin=-limit, vmax=limit)
-    left.grid(False)
-    left.set_xticks(range(n), [str(k + 1) for k in range(n)])
-    left.set_yticks(range(n), [str(k + 1) for k in range(n)])
-    left.set_xlabel("input $z_j$")
-    left.set_ylabel("output $s_i$")
-    left.set_title(f"$J$ at $T = {temperature:g}$")
-    for i in range(n):
-        for j in range(n):
-            strong = abs(jac[i, j]) > 0.6 * limit
-            left.text(j, i, f"{round(jac[i, j], 2) + 0.0:.2f}", ha="center", va="center", fontsize=8,
-                      color="white" if strong else "black")
-    fig.colorbar(image, ax=left, shrink=0.8)
+    _jacobian_heatmap(fig, left, jac, limit, f"$J$ at $T = {temperature:g}$")
     grid = np.geomspace(min(temperatures), max(temperatures), 120)
     top, trace = _top_and_trace(z, grid)
     right.loglog(grid, 0.5 / grid, "--", color=PALETTE[3], linewidth=1, label=r"bound on $\lambda_{\max}$: $1/(2T)$")
