@@ -15,7 +15,7 @@ import pytest
 
 # A test that only needs a browser (tests/test_figures_slider.py) can run anywhere: each worker starts its own.
 SITE_FIXTURES = {"book_build", "site", "site_url", "open_page"}
-SITE_FILES = {"tests/test_book.py", "tests/test_browser.py", "tests/test_accessibility.py"}
+SITE_FILES = {"tests/test_book.py", "tests/test_browser.py", "tests/test_accessibility.py", "tests/test_site_speed.py"}
 ONE_WORKER_FILES = {"tests/test_live_widgets.py", "tests/test_student.py"}
 
 
