@@ -223,9 +223,9 @@ def test_slider_id_is_deterministic_and_depends_on_content():
     assert first not in other
 
 
-def test_slider_outside_a_kernel_offers_html_and_plain_text_only():
+def test_slider_outside_a_kernel_offers_html_plain_text_and_the_print_picture_only():
     bundle = _slider()._repr_mimebundle_()
-    assert set(bundle) == {"text/html", "text/plain"}
+    assert set(bundle) == {"text/html", "text/plain", "image/png"}
     assert bundle["text/plain"] == "[slider] A line (v = 2); v from 0.5 to 4 in 4 steps"
 
 
@@ -249,14 +249,14 @@ def test_slider_in_a_kernel_also_offers_the_live_widget(monkeypatch):
     monkeypatch.setattr(IPython, "get_ipython", lambda: Kernel())
     bundle = _slider()._repr_mimebundle_()
     widget = bundle["application/vnd.jupyter.widget-view+json"]
-    assert set(bundle) == {"text/html", "text/plain", "application/vnd.jupyter.widget-view+json"}
+    assert set(bundle) == {"text/html", "text/plain", "image/png", "application/vnd.jupyter.widget-view+json"}
     assert widget["model_id"]
 
     class ShellWithoutKernel:  # a terminal IPython: no kernel, no live widget
         pass
 
     monkeypatch.setattr(IPython, "get_ipython", lambda: ShellWithoutKernel())
-    assert set(_slider()._repr_mimebundle_()) == {"text/html", "text/plain"}
+    assert set(_slider()._repr_mimebundle_()) == {"text/html", "text/plain", "image/png"}
 
 
 def test_live_widget_recomputes_when_the_value_changes():

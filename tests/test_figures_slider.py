@@ -352,3 +352,36 @@ def test_live_controls_are_labelled_and_recompute_only_when_released():
 def test_without_ipython_there_is_no_live_widget(monkeypatch):
     monkeypatch.setitem(sys.modules, "IPython", None)  # `from IPython import ...` now raises ImportError
     assert set(_tiny()._repr_mimebundle_()) == {"text/html", "text/plain"}
+
+
+def _visible_png(html):
+    """The base64 PNG of the state a reader sees first."""
+    visible = re.search(r'<div class="book-slider-state"[^>]*(?<! hidden)>(.*?)</div>', html, flags=re.S).group(1)
+    return re.search(r'src="data:image/png;base64,([^"]+)"', visible).group(1)
+
+
+def test_the_print_picture_is_the_frame_the_website_shows_first():
+    plain = figures.slider(_figure, [1, 2, 3], name="v", alt="a", initial=3)
+    assert plain._repr_mimebundle_()["image/png"] == _visible_png(plain.to_html())
+    chosen = figures.slider(lambda v, c: _figure(v * c), [1, 2], name="v", alt="a", choices=[1, 5],
+                            choice_name="k", initial=1, initial_choice=5)
+    assert chosen._repr_mimebundle_()["image/png"] == _visible_png(chosen.to_html())
+    assert chosen.print_png() != figures.slider(_figure, [1, 2], name="v", alt="a", initial=1).print_png()
+
+
+def test_print_values_give_a_row_of_frames_each_titled_with_its_value():
+    from io import BytesIO
+
+    from matplotlib.image import imread
+
+    s = figures.slider(_figure, [1, 2, 3], name="v", alt="a", print_values=[1, 3])
+    height, width, _ = imread(BytesIO(base64.b64decode(s.print_png())), format="png").shape
+    one = imread(BytesIO(base64.b64decode(_visible_png(s.to_html()))), format="png")
+    assert width >= 2 * one.shape[1] and height > one.shape[0]  # two frames side by side, titles above
+    assert s.to_html() == figures.slider(_figure, [1, 2, 3], name="v", alt="a").to_html()  # website unchanged
+    with pytest.raises(ValueError, match="print_values"):
+        figures.slider(_figure, [1, 2, 3], name="v", alt="a", print_values=[4])
+
+
+def test_text_only_states_have_no_print_picture():
+    assert _tiny().print_png() is None and "image/png" not in _tiny()._repr_mimebundle_()

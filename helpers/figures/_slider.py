@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import html
+import io
 import json
 
 from matplotlib.figure import Figure
 
-from helpers.figures._core import _img_tag
+from helpers.figures._core import _img_tag, _png_base64
 
 
 def _render_parts(result):
@@ -29,13 +31,16 @@ class Slider:
 
     def __init__(
         self, render, values, *, name, alt, fmt="{:g}", initial=None,
-        choices=None, choice_name=None, choice_fmt="{}", initial_choice=None,
+        choices=None, choice_name=None, choice_fmt="{}", initial_choice=None, print_values=None,
     ):
         self.values = list(values)
         if len(self.values) < 2:
             raise ValueError("a slider needs at least two values")
         self.name, self.fmt, self.render, self.alt = name, fmt, render, alt
         self.initial = self.values.index(initial) if initial is not None else len(self.values) // 2
+        self.print_values = None if print_values is None else list(print_values)
+        if self.print_values is not None and not set(self.print_values) <= set(self.values):
+            raise ValueError("print_values must be values of the slider")
         self.choices = None if choices is None else list(choices)
         if self.choices is None:
             if choice_name is not None or initial_choice is not None:
@@ -167,14 +172,49 @@ class Slider:
             f"{self.name} from {first} to {last} in {len(self.values)} steps; {self.choice_name}: {options}"
         )
 
+    def print_png(self):
+        """The printed slider as base64 PNG, or None if its states have no figure: the initial state's figure, or
+        with ``print_values`` a row of those values' figures, each titled ``name = value``.
+
+        The PDF (LaTeX builder) shows this picture; the website and a live kernel never do (they rank text/html and
+        the widget higher). The state's text and the caption come from the HTML (see _ext/print_edition.py).
+        """
+        choice = () if self.choices is None else (self.choices[self.initial_choice],)
+        shown = self.print_values or [self.values[self.initial]]
+        pictures = [_render_parts(self.render(value, *choice))[0] for value in shown]
+        if any(fig is None for fig in pictures):
+            return None
+        if len(pictures) == 1:
+            return _png_base64(pictures[0])
+        return _png_base64(_side_by_side(pictures, [f"{self.name} = {self.fmt.format(v)}" for v in shown]))
+
     def _repr_mimebundle_(self, include=None, exclude=None):
         bundle = {"text/plain": repr(self), "text/html": self.to_html()}
+        printed = self.print_png()
+        if printed is not None:
+            bundle["image/png"] = printed
         if _in_kernel():
             widget_bundle = self.widget()._repr_mimebundle_()
             bundle["application/vnd.jupyter.widget-view+json"] = widget_bundle[
                 "application/vnd.jupyter.widget-view+json"
             ]
         return bundle
+
+
+def _side_by_side(figs, titles):
+    """One figure holding the pictures of ``figs`` in a row, each under its title (a grid of frames for print)."""
+    import matplotlib.image
+
+    from helpers.figures._core import new_figure
+
+    images = [matplotlib.image.imread(io.BytesIO(base64.b64decode(_png_base64(f))), format="png") for f in figs]
+    width = sum(f.get_figwidth() for f in figs)
+    fig, axes = new_figure(len(figs), width=width, height=max(f.get_figheight() for f in figs) + 0.4)
+    for ax, image, title in zip(axes, images, titles):
+        ax.imshow(image)
+        ax.set_title(title, family="monospace")
+        ax.set_axis_off()
+    return fig
 
 
 def _in_kernel():
@@ -219,7 +259,7 @@ _CHOICE_SLIDER_JS = """(function () {
 
 def slider(
     render, values, *, name, alt, fmt="{:g}", initial=None,
-    choices=None, choice_name=None, choice_fmt="{}", initial_choice=None,
+    choices=None, choice_name=None, choice_fmt="{}", initial_choice=None, print_values=None,
 ):
     """A slider that works in a live kernel and on the static website.
 
@@ -239,6 +279,9 @@ def slider(
     the first).  Mind the page weight: that is ``len(values) * len(choices)``
     pictures.
 
+    The printed book (PDF) shows the initial state's figure (its ``image/png``), or, where one frame cannot tell the
+    story, the figures of ``print_values`` side by side.
+
     >>> s = slider(lambda v: f"v squared is {v * v}", [1, 2, 3], name="v", alt="A number")
     >>> s
     [slider] A number (v = 2); v from 1 to 3 in 3 steps
@@ -249,4 +292,5 @@ def slider(
     return Slider(
         render, values, name=name, alt=alt, fmt=fmt, initial=initial,
         choices=choices, choice_name=choice_name, choice_fmt=choice_fmt, initial_choice=initial_choice,
+        print_values=print_values,
     )
