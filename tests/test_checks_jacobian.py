@@ -84,7 +84,7 @@ def test_the_jacobian_formula_the_hints_quote_is_sympys_derivative():
 
 def test_correct_implementations_pass_with_no_advice_for_the_direct_vjp():
     result, printed = run(check_softmax_jacobian, scipy_jacobian)
-    assert result.passed and result.checks_passed == result.checks_total == 7
+    assert result.passed and result.checks_passed == result.checks_total == 8
     result, printed = run(check_softmax_vjp, scipy_vjp)
     assert result.passed
     assert "advice" not in printed

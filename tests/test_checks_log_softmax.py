@@ -56,7 +56,7 @@ def test_the_cases_include_the_inputs_that_separate_the_mistakes():
 def test_right_answers_pass(fn):
     result, printed = _run(fn)
     assert result.passed and result.attempted
-    assert printed.startswith("✓ check_log_softmax: all 8 checks passed")
+    assert printed.startswith("✓ check_log_softmax: all 9 checks passed")
 
 
 def _log_of_softmax(x):
@@ -181,7 +181,7 @@ def test_the_feedback_on_each_case_is_the_reviewed_one():
         for spoil in (_half_again, _nan):
             result, printed = _run(_fails_only(case, spoil))
             assert (result.passed, result.attempted, result.failed_case, result.checks_passed,
-                    result.checks_total) == (False, True, case.label, i, 8), printed
+                    result.checks_total) == (False, True, case.label, i, 9), printed
             blocks.append(f"## {case.label}, {spoil.__name__.strip('_')}\n{printed}")
     assert_snapshot("checks/log_softmax_cases", "\n".join(blocks))
 
@@ -202,6 +202,10 @@ HINTS = {
     "whole batch": "log-sum-exp over the whole batch, not per row: reduce with axis=-1, keepdims=True so each row is "
                    "normalised on its own",
     "axis 0": "normalised along the wrong axis: log-softmax is over the last axis, use axis=-1 (not 0)",
+    "shift by the mean": "you shifted by the mean or the minimum, and exp(x - shift) overflows for scores far above "
+                         "it: shift by the maximum, m = max(x), so every exponent is at most 0",
+    "shift by the min": "you shifted by the minimum, and exp(x - shift) overflows for scores far above it: shift by "
+                        "the maximum, m = max(x), so every exponent is at most 0",
 }
 
 
@@ -217,6 +221,9 @@ def _mistakes_by_scipy(x):
             ("log10", scipy.special.log_softmax(x, axis=-1) * np.log10(np.e)),
             ("shift after exp", np.log(after) - np.log(after.sum(axis=-1, keepdims=True))),
         ]
+        for shift in ("mean", "min"):
+            a = getattr(np, shift)(x, axis=-1, keepdims=True)
+            found.append((f"shift by the {shift}", x - a - np.log(np.exp(x - a).sum(axis=-1, keepdims=True))))
     if x.ndim == 2:
         found += [("whole batch", x - scipy.special.logsumexp(x)), ("axis 0", scipy.special.log_softmax(x, axis=0))]
     return found
@@ -234,7 +241,8 @@ NAMED = {
     "an all-negative row (max(x) < 0)": ["softmax", "only the max", "sign", "log10", "shift after exp"],
     "rows at different scales": ["softmax", "only the max", "sign", "log10", "shift after exp", "whole batch",
                                  "axis 0"],
-    "a wide gap": ["softmax", "log of softmax", "only the max", "sign", "log10"],
+    "a wide gap": ["softmax", "log of softmax", "only the max", "sign", "log10", "shift by the min"],
+    "widely spread values": ["softmax", "log of softmax", "sign", "log10", "shift by the mean"],
 }
 
 

@@ -10,10 +10,10 @@ such an answer and adds a line of advice.
 
 >>> from helpers.numerics import softmax_jacobian, softmax_vjp
 >>> check_softmax_jacobian(softmax_jacobian).passed
-✓ check_softmax_jacobian: all 7 checks passed
+✓ check_softmax_jacobian: all 8 checks passed
 True
 >>> check_softmax_vjp(softmax_vjp).passed
-✓ check_softmax_vjp: all 7 checks passed
+✓ check_softmax_vjp: all 8 checks passed
 True
 """
 
@@ -56,6 +56,11 @@ _GLOBAL_MAX = (
     "a row far below the rest of the batch came back as nan: take the maximum per row, "
     "x.max(axis=-1, keepdims=True), not over the whole batch"
 )
+_SPREAD = (-3000.0, 0.5, 1.0, 2.0)
+_NOT_THE_MAX = (
+    "nan or inf when the scores are spread far apart (from -3000 to 2): the shift before exp must be each row's "
+    "maximum (not the mean or the minimum), so that every exponent is at most 0 and exp cannot overflow"
+)
 _JACOBIAN_FORMULA = "the values differ from J = diag(s) - s s^T, that is J[i, j] = s_i (delta_ij - s_j)"
 _VJP_FORMULA = "the values differ from s * (g - <s, g>): compute s * (g - np.sum(s * g, axis=-1, keepdims=True))"
 
@@ -91,6 +96,7 @@ def _jacobian_cases():
         # A batch of 3 rows and 4 classes: the answer has shape (3, 4, 4), J[b] for row b.
         _jacobian_case("a batch of 3 rows", _BATCH, _ORDINARY),
         _jacobian_case("large scores", _LARGE, _NO_SHIFT),
+        _jacobian_case("widely spread scores", _SPREAD, _NOT_THE_MAX),
         _jacobian_case("rows far apart", FAR_APART_ROWS, _GLOBAL_MAX),
         _jacobian_case("a batch of random scores", random_logits((2, 6), seed=4), _ORDINARY),
     )
@@ -169,8 +175,8 @@ def check_softmax_jacobian(fn: Callable | None) -> CheckResult:
               J = \operatorname{diag}(s) - s s^\top
 
     ``fn`` is called with one float64 array at a time: 4 scores, 5 random scores, a batch of 3 rows of 4 (the
-    answer must have shape ``(3, 4, 4)``, ``J[b]`` for row ``b``), large scores (1000 and up), two rows 1000
-    apart and a random batch of 2 rows of 6.  Each answer is compared with
+    answer must have shape ``(3, 4, 4)``, ``J[b]`` for row ``b``), large scores (1000 and up), scores from -3000
+    to 2, two rows 1000 apart and a random batch of 2 rows of 6.  Each answer is compared with
     :func:`helpers.numerics.softmax_jacobian` (``np.allclose``, ``rtol=1e-5``, ``atol=1e-8``); the input must
     come back unchanged.  The feedback names the known mistakes: diagonal only, sign flipped, the diagonal term
     missing, the log-softmax Jacobian, the scores used for the probabilities (not shift-invariant), a softmax
@@ -203,6 +209,7 @@ def _vjp_cases():
         _vjp_case("a batch of 3 rows", _BATCH, ((1.0, 0.0, 0.0, 0.0), (0.5, -1.0, 2.0, 0.25), (0.0, 3.0, -2.0, 1.0)),
                   _ORDINARY),
         _vjp_case("large scores", _LARGE, (0.5, -1.0, 2.0, 0.25), _NO_SHIFT),
+        _vjp_case("widely spread scores", _SPREAD, (0.5, -1.0, 2.0, 0.25), _NOT_THE_MAX),
         _vjp_case("rows far apart", FAR_APART_ROWS, ((1.0, -1.0, 0.5), (2.0, 0.0, -1.0)), _GLOBAL_MAX),
         _vjp_case("a batch of random scores", random_logits((2, 6), seed=7), random_logits((2, 6), seed=8),
                   _ORDINARY),
@@ -308,8 +315,9 @@ def check_softmax_vjp(fn: Callable | None) -> CheckResult:
     .. math:: (J^\top g)_j = s_j \, (g_j - \langle s, g \rangle), \qquad s = \operatorname{softmax}(x)
 
     ``fn`` is called with float64 ``x`` and ``g`` of the same shape: 4 scores, 5 random scores, a batch of 3
-    rows of 4, large scores (1000 and up), two rows 1000 apart and a random batch of 2 rows of 6.  Each answer
-    is compared with :func:`helpers.numerics.softmax_vjp` (``np.allclose``, ``rtol=1e-5``, ``atol=1e-8``); the
+    rows of 4, large scores (1000 and up), scores from -3000 to 2, two rows 1000 apart and a random batch of 2
+    rows of 6.  Each answer is compared with :func:`helpers.numerics.softmax_vjp` (``np.allclose``,
+    ``rtol=1e-5``, ``atol=1e-8``); the
     inputs must come back unchanged.  The feedback names the known mistakes: diagonal only, sign flipped, the
     ``<s, g>`` term or the factor ``s`` missing, ``<s, g>`` over the whole batch, transposed batch axes, the
     scores used for the probabilities (not shift-invariant), a softmax without its shift, over the wrong axis or
@@ -320,7 +328,7 @@ def check_softmax_vjp(fn: Callable | None) -> CheckResult:
 
     >>> via_matrix = lambda x, g: np.einsum("...ij,...i->...j", numerics.softmax_jacobian(x), g)
     >>> check_softmax_vjp(via_matrix).passed  # doctest: +ELLIPSIS
-    ✓ check_softmax_vjp: all 7 checks passed
+    ✓ check_softmax_vjp: all 8 checks passed
       advice (not an error): for n = 2000 your function used ... MiB, about an n x n matrix; ...
     True
     """

@@ -6,7 +6,7 @@ returning softmax or the log-sum-exp itself, forgetting the log-sum-exp, clippin
 
 >>> from helpers.numerics import log_softmax
 >>> check_log_softmax(log_softmax).passed
-✓ check_log_softmax: all 8 checks passed
+✓ check_log_softmax: all 9 checks passed
 True
 """
 
@@ -27,6 +27,12 @@ _FORMULA = (
 )
 _LOG_OF_SOFTMAX = (
     "log(softmax(x)) is -inf where a probability underflows to 0: use x - m - log(sum(exp(x - m))), m = max(x)"
+)
+
+
+_NOT_THE_MAX = (
+    "inf or nan when the scores are spread far apart: the shift must be the maximum (not the mean or the "
+    "minimum), so that every exponent is at most 0 and exp cannot overflow"
 )
 
 
@@ -70,6 +76,8 @@ def _cases():
         ),
         # The lower probability is about exp(-800), below the smallest float64: its log is -inf.
         _case("a wide gap", [0.0, -800.0, -5.0], _LOG_OF_SOFTMAX),
+        # A shift by the mean or the minimum leaves exp(800), which overflows: only the max is safe.
+        _case("widely spread values", [-800.0, 0.0, 800.0], _NOT_THE_MAX),
     )
 
 
@@ -79,6 +87,16 @@ def _cases():
 def _stable_log_softmax(x, axis):
     m = np.max(x, axis=axis, keepdims=True)
     return x - m - np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True))
+
+
+def _shifted_by(x, m):
+    return x - m - np.log(np.sum(np.exp(x - m), axis=-1, keepdims=True))
+
+
+def _shift_hint(names):
+    shift = " or the ".join({"mean": "mean", "min": "minimum"}[n] for n in names)
+    return (f"you shifted by the {shift}, and exp(x - shift) overflows for scores far above it: shift by the "
+            "maximum, m = max(x), so every exponent is at most 0")
 
 
 def _mistakes(x):
@@ -91,6 +109,10 @@ def _mistakes(x):
     )
     yield -numerics.log_softmax(x), "wrong sign: log-probabilities are at most 0, log softmax(x) = x - logsumexp(x)"
     yield numerics.log_softmax(x) / np.log(10), "you used log10: the natural logarithm (np.log) is meant"
+    # A shift by the mean and one by the minimum can give the same -inf: name every shift that explains the answer.
+    shifts = {name: _shifted_by(x, getattr(np, name)(x, axis=-1, keepdims=True)) for name in ("mean", "min")}
+    for name, model in shifts.items():
+        yield model, _shift_hint([n for n, other in shifts.items() if _same(model, other)])
     shifted_after = np.exp(x) - x.max(axis=-1, keepdims=True)
     yield np.log(shifted_after / shifted_after.sum(axis=-1, keepdims=True)), (
         "shift applied after exp (log of a negative number is nan): write exp(x - max(x)), not exp(x) - max(x)"
@@ -157,7 +179,8 @@ def check_log_softmax(fn: Callable | None) -> CheckResult:
 
     ``fn`` is called with one float64 array at a time: a small vector, a 3x4 batch, random scores, large values
     (exp overflows above 709.78), an all-negative row (exp underflows), a batch whose rows differ by 1000, and a
-    wide gap (``[0, -800, -5]``, where ``np.log(softmax(x))`` is ``-inf``).  Each answer is compared with
+    wide gap (``[0, -800, -5]``, where ``np.log(softmax(x))`` is ``-inf``) and widely spread values (``[-800, 0, 800]``,
+    where a shift by the mean or the minimum overflows).  Each answer is compared with
     :func:`helpers.numerics.log_softmax` (``np.allclose``, ``rtol=1e-5``, ``atol=1e-8``); the input must come
     back unchanged.  Checking stops at the first failure; the feedback names the mistake.  Never raises.
 
