@@ -1,0 +1,121 @@
+"""Sphinx extension: pages that load fast on a phone (Lighthouse's mobile profile), with nothing the reader sees lost.
+
+What the theme and the notebooks' outputs put on every page, and what is done about it here:
+
+- A meta description per page (search engines show it): the page's front-matter ``html_meta: description`` if it has
+  one, else its first paragraph of prose, cut at a word to at most 160 characters.
+- The theme's fontawesome.js (1.5 MB of JavaScript that swaps a dozen <i class="fa-..."> for SVG) is not loaded; the
+  icons the theme shows are drawn by _static/icons.css (the same Font Awesome 6 Free shapes as CSS masks).
+- No script blocks the first paint: every <script src> in <head> gets `defer` (deferred scripts still run in
+  order, before DOMContentLoaded, after the inline ones that set their options). Sphinx's search scripts
+  (searchtools.js, language_data.js and the 100 kB searchindex.js) are loaded only by search.html: the theme loads
+  them everywhere for a search-as-you-type mode that this book does not turn on (the search box sends the reader to
+  search.html).
+- The search button's accessible name is its visible label ("Search Ctrl+K"), not a different aria-label.
+- Slider frames cost only when used: a slider's hidden states (every position but the one shown) carry their PNG
+  as a data: URI in the notebook's output; here each is moved to a file in _images/ and loaded lazily, so the page
+  holds only the frame shown and the browser fetches another when the reader moves the slider. The notebook, and
+  its live-kernel slider, are unchanged.
+"""
+
+import base64
+import hashlib
+import html
+import re
+from pathlib import Path
+
+from docutils import nodes
+from sphinx.util import logging
+
+logger = logging.getLogger(__name__)
+
+DESCRIPTION_LENGTH = 160
+FONTAWESOME = re.compile(r'\s*<script [^>]*src="[^"]*_static/scripts/fontawesome\.js[^"]*"></script>')
+SEARCH_SCRIPTS = re.compile(r'\s*<script src="[^"]*(?:_static/searchtools\.js|_static/language_data\.js|searchindex\.js)"></script>')
+HEAD_SCRIPT = re.compile(r"<script (?![^>]*\b(?:defer|async)\b)([^>]*\bsrc=)")
+SEARCH_LABEL = re.compile(r'(<button class="btn search-button-field [^"]*" title="Search") aria-label="Search"')
+HIDDEN_STATE = re.compile(r'<div class="book-slider-state"[^>]*\shidden>.*?</div>', re.S)
+INLINE_PNG = re.compile(r'<img src="data:image/png;base64,([A-Za-z0-9+/=]+)"')
+
+
+def _first_paragraph(doctree):
+    for paragraph in doctree.findall(nodes.paragraph):
+        if paragraph.next_node(nodes.literal_block) or any(
+            isinstance(parent, (nodes.admonition, nodes.container, nodes.citation, nodes.footnote, nodes.table))
+            for parent in _ancestors(paragraph)
+        ):
+            continue
+        text = " ".join(paragraph.astext().split())
+        if len(text) >= 40:
+            return text
+    return ""
+
+
+def _ancestors(node):
+    while node.parent is not None:
+        node = node.parent
+        yield node
+
+
+def _shorten(text, limit=DESCRIPTION_LENGTH):
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+
+
+def add_description(app, pagename, templatename, context, doctree):
+    if 'name="description"' in context.get("metatags", ""):
+        return
+    text = _first_paragraph(doctree) if doctree is not None else ""
+    if not text:
+        title = re.sub(r"<[^>]+>", "", context.get("title") or "")
+        text = f"{html.unescape(title)}: {app.config.html_title or app.config.project}."
+    meta = f'<meta name="description" content="{html.escape(_shorten(text))}" />\n'
+    context["metatags"] = context.get("metatags", "") + meta
+
+
+def _lazy_frames(text, page, outdir, images):
+    """Move every hidden slider state's inline PNG to _images/slider/ and load it lazily."""
+    prefix = "../" * (len(page.relative_to(outdir).parts) - 1)
+
+    def frame(match):
+        data = base64.b64decode(match.group(1))
+        name = f"{hashlib.sha256(data).hexdigest()[:20]}.png"
+        target = images / name
+        if not target.is_file():
+            target.write_bytes(data)
+        return f'<img loading="lazy" decoding="async" src="{prefix}_images/slider/{name}"'
+
+    return HIDDEN_STATE.sub(lambda state: INLINE_PNG.sub(frame, state.group(0)), text)
+
+
+def lighten_pages(app, exception):
+    if exception is not None or app.builder.format != "html":
+        return
+    outdir = Path(app.outdir)
+    images = outdir / "_images" / "slider"
+    images.mkdir(parents=True, exist_ok=True)
+    search_everywhere = str(app.builder.globalcontext.get("theme_search_as_you_type")).lower() == "true"
+    for page in outdir.rglob("*.html"):
+        if page.relative_to(outdir).parts[0].startswith("_"):
+            continue
+        text = original = page.read_text(encoding="utf-8")
+        if "</head>" not in text:  # the redirecting index.html Jupyter Book writes
+            continue
+        head, body = text.split("</head>", 1)
+        head = FONTAWESOME.sub("", head)
+        if not search_everywhere and page.name != "search.html":
+            head = SEARCH_SCRIPTS.sub("", head)
+        head = HEAD_SCRIPT.sub(r"<script defer \1", head)
+        body = SEARCH_LABEL.sub(r"\1", body)
+        if "book-slider-state" in body:
+            body = _lazy_frames(body, page, outdir, images)
+        text = f"{head}</head>{body}"
+        if text != original:
+            page.write_text(text, encoding="utf-8")
+
+
+def setup(app):
+    app.connect("html-page-context", add_description)
+    app.connect("build-finished", lighten_pages)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
