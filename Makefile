@@ -11,7 +11,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: book test unit lab notebooks student constraints clean explore mutation bench
+.PHONY: book test unit lab notebooks student constraints clean explore mutation bench lighthouse
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,13 +26,19 @@ $(VENV)/.test: requirements-test.txt $(VENV)/.book
 	$(BIN)/python -m pip install --quiet -r requirements-test.txt
 	touch $@
 
-book: $(VENV)/.book
+# Node packages of the build (MathJax renders the formulas at build time: _ext/static_math.py), from the lock file.
+SITE_NODE := tools/site/node_modules/.package-lock.json
+$(SITE_NODE): tools/site/package.json tools/site/package-lock.json
+	npm ci --omit=dev --no-audit --no-fund --prefix tools/site
+	touch $@
+
+book: $(VENV)/.book $(SITE_NODE)
 	$(BIN)/jupyter-book build . -W -n --keep-going
 	@echo "Open $(CURDIR)/_build/html/index.html in a browser."
 
 # First a Chromium for the browser tests: found, or installed (apt-get as root on Debian/Ubuntu, else Playwright's);
 # if neither works, one line says what to run and nothing else starts.
-test: $(VENV)/.test
+test: $(VENV)/.test $(SITE_NODE)
 	@$(BIN)/python tools/ensure_browser.py
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -n auto --durations=15
@@ -55,6 +61,12 @@ mutation: $(VENV)/.test
 # Accuracy (max ulp against mpmath) and speed (median time ratios against SciPy, measured in the same run).
 bench: $(VENV)/.book
 	$(BIN)/python benchmarks/softmax.py
+
+# Lighthouse (npm, pinned in tools/site/package-lock.json) on every page of _build/html, mobile and desktop, served
+# with gzip from 127.0.0.1 (benchmarks/lighthouse.py); prints the table of scores. A measurement, not a test.
+lighthouse: $(VENV)/.book
+	npm ci --no-audit --no-fund --prefix tools/site
+	$(BIN)/python benchmarks/lighthouse.py
 
 # Re-run every chapter in a fresh kernel and save its outputs (after editing a chapter; nbval compares them), after
 # writing each chapter's Colab cell from the repository and branch in _config.yml.
