@@ -6,8 +6,10 @@ Set BOOK_HTML to the folder of an existing build to test that build instead of b
 working on the browser tests; `make test` always builds).
 """
 
+import fcntl
 import functools
 import http.server
+import json
 import os
 import subprocess
 import sys
@@ -71,19 +73,30 @@ def build_config_for_tests(folder):
 @pytest.fixture(scope="session")
 def book_build(tmp_path_factory):
     """Build the site once, as `make book` does (from the stored outputs: see `build_config_for_tests`), and return the
-    finished process.
+    finished process. Under `make test`'s workers, the first worker that needs the site builds it and the others
+    read that build's result.
 
     `-W --keep-going` turns every warning into an error but still reports all of them; `-n` also warns about
     every cross-reference that does not resolve.
     """
-    jupyter_book = Path(sys.executable).with_name("jupyter-book")
-    config = build_config_for_tests(tmp_path_factory.mktemp("book-config"))
-    return subprocess.run(
-        [str(jupyter_book), "build", str(ROOT), "-W", "-n", "--keep-going", "--config", str(config)],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-    )
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):  # `make test`: one build per run, whichever worker needs it first
+        shared = shared.parent  # the folder all workers of this run share
+    with open(shared / "book-build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # the other workers wait here for the build; released when the file closes
+        record = shared / "book-build.json"
+        if record.is_file():
+            return subprocess.CompletedProcess(**json.loads(record.read_text()))
+        jupyter_book = Path(sys.executable).with_name("jupyter-book")
+        config = build_config_for_tests(tmp_path_factory.mktemp("book-config"))
+        build = subprocess.run(
+            [str(jupyter_book), "build", str(ROOT), "-W", "-n", "--keep-going", "--config", str(config)],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+        )
+        record.write_text(json.dumps(vars(build)))
+        return build
 
 
 @pytest.fixture(scope="session")
