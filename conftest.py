@@ -1,32 +1,66 @@
 """How `make test` spreads the tests over the cores (`pytest -n auto`, pytest-xdist), for the whole repository.
 
-Tests that must share one resource run on one worker, one after the other: every test of the built site shares one
-build, one server and one browser (tests/conftest.py); the live-widget test starts its own JupyterLab; the student
-edition is written once per module; and the cells of a notebook share one kernel, so a notebook runs on one worker
-from top to bottom. Everything else is spread over the workers one test at a time.
+Tests that must share one resource run on one worker, one after the other: the cells of a notebook share one kernel,
+so a notebook runs on one worker from top to bottom, and the tests of one chapter's student edition read one run of it
+(tests/test_student.py). Everything else is spread over the workers one test at a time: the site is built once per
+run, by the first worker that needs it, and the others wait for that build (`book_build` in tests/conftest.py); each
+worker starts its own browser, site server and JupyterLab the first time a test asks for one, and keeps it.
+
+The free worker always takes the longest work left (longest processing time first): the estimates below put the
+book's build, the live sliders, the chapter re-runs, the notebooks and the page audits ahead of the thousands of quick
+unit tests, which then fill in behind them, so neither worker is left with one long test at the end.
 
 pytest-xdist's own `--dist loadgroup` reads `xdist_group` marks by rewriting node ids, which pytest 9 no longer
 allows, so the groups are made here, by a scheduler that reads them from the node id (the controller sees nothing
-else), and `pytest_collection_modifyitems` checks on every worker that each test that uses the site is in a file of
-the site group. This file sits at the top of the repository, not in tests/, because the notebooks need it too.
+else). This file sits at the top of the repository, not in tests/, because the notebooks need it too.
 """
 
-import pytest
+# Files whose tests of one chapter (the test's parameter) share one run of it.
+PER_CHAPTER_FILES = {"tests/test_student.py"}
 
-# A test that only needs a browser (tests/test_figures_slider.py) can run anywhere: each worker starts its own.
-SITE_FIXTURES = {"book_build", "site", "site_url", "open_page"}
-SITE_FILES = {"tests/test_book.py", "tests/test_browser.py", "tests/test_accessibility.py", "tests/test_site_speed.py"}
-ONE_WORKER_FILES = {"tests/test_live_widgets.py", "tests/test_student.py"}
+# Seconds of one core a test takes (measured on the 2-core machine, December 2026), by test function, else by file,
+# for the order only: a wrong estimate makes the run slower, never different. A notebook's estimate is per cell;
+# anything unlisted is quick.
+SECONDS_PER_TEST = {
+    # The site's first test: scheduled first, so it builds the book while the other worker runs chapters.
+    "tests/test_book.py::test_book_builds_without_a_single_warning": 60,
+    "tests/test_live_widgets.py": 40,
+    "tests/test_cpu_independence.py": 35,
+    "tests/test_accessibility.py": 15,
+    "tests/test_student.py": 10,
+    "tests/test_figures_slider.py": 5,
+    "tests/test_browser.py": 3,
+    "tests/test_site_speed.py": 3,
+}
+SECONDS_PER_NOTEBOOK_CELL = 0.5
+QUICK_TEST_SECONDS = 0.1
 
 
 def work_unit(nodeid):
     """The tests that must run together on one worker are those with the same work unit."""
     path = nodeid.split("::", 1)[0]
-    if path in SITE_FILES:
-        return "site"
-    if path.endswith(".ipynb") or path in ONE_WORKER_FILES:
+    if path.endswith(".ipynb"):
         return path
+    if path in PER_CHAPTER_FILES and nodeid.endswith("]"):
+        return path + "[" + nodeid.rsplit("[", 1)[1]
     return nodeid
+
+
+def estimated_seconds(unit, nodeids):
+    """How long the tests `nodeids` of one work unit take, roughly, in seconds of one core."""
+    if unit.endswith(".ipynb"):
+        return SECONDS_PER_NOTEBOOK_CELL * len(nodeids)
+    total = 0
+    for nodeid in nodeids:
+        function = nodeid.split("[", 1)[0]
+        path = function.split("::", 1)[0]
+        total += SECONDS_PER_TEST.get(function, SECONDS_PER_TEST.get(path, QUICK_TEST_SECONDS))
+    return total
+
+
+def longest_first(workqueue):
+    """The work units, longest first; units of equal length keep their collection order (a stable sort)."""
+    return sorted(workqueue.items(), key=lambda item: -estimated_seconds(*item))
 
 
 def pytest_xdist_make_scheduler(config, log):
@@ -36,10 +70,13 @@ def pytest_xdist_make_scheduler(config, log):
         def _split_scope(self, nodeid):
             return work_unit(nodeid)
 
+        def _assign_work_unit(self, node):
+            # The queue is sorted once, the first time a worker asks; a crashed worker's units rejoin it unsorted.
+            if not getattr(self, "_sorted", False):
+                ordered = longest_first(self.workqueue)
+                self.workqueue.clear()
+                self.workqueue.update(ordered)
+                self._sorted = True
+            super()._assign_work_unit(node)
+
     return Scheduling(config, log)
-
-
-def pytest_collection_modifyitems(config, items):
-    for item in items:
-        if set(getattr(item, "fixturenames", ())) & SITE_FIXTURES and work_unit(item.nodeid) != "site":
-            raise pytest.UsageError(f"{item.nodeid} uses the built site: add its file to SITE_FILES in conftest.py")
