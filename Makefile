@@ -11,7 +11,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: book test unit lab notebooks student constraints clean explore mutation bench lighthouse
+.PHONY: book test unit lab notebooks student constraints clean explore mutation bench pdf lighthouse
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -73,6 +73,17 @@ lighthouse: $(VENV)/.book
 notebooks: $(VENV)/.book
 	$(BIN)/python tools/colab_cells.py
 	$(BIN)/python tools/execute_notebooks.py
+
+# The printed book, _build/pdf/book.pdf: Jupyter Book's LaTeX builder with xelatex (the chapters run as for `make book`,
+# cached), then read back as a reader would (tests/test_pdf.py). TeX Live is found, or installed with apt as root, or
+# one line says what to run (tools/ensure_tex.py). A few minutes on 2 cores, so not in `make test`; CI runs it after.
+# Run it before `make book` and the website offers the PDF too (pages/intro.md links it).
+pdf: $(VENV)/.test
+	@$(BIN)/python tools/ensure_tex.py
+	$(BIN)/jupyter-book build . --builder pdflatex -W -n --keep-going
+	mkdir -p _build/pdf && cp _build/latex/book.pdf _build/pdf/book.pdf
+	BOOK_PDF=_build/pdf/book.pdf $(BIN)/python -m pytest -q -p no:cacheprovider tests/test_pdf.py
+	@echo "The book as one PDF: $(CURDIR)/_build/pdf/book.pdf"
 
 # The notebooks without their solutions, for handing out in class.
 student: $(VENV)/.book
