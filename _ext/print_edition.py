@@ -1,10 +1,12 @@
-"""The printed book (`make pdf`, the LaTeX builder): what the website shows as HTML becomes print. LaTeX only.
+"""The printed book (`make pdf`, LaTeX builder): the website's HTML outputs become print; the site offers the PDF.
 
 - Every figure of the website becomes a numbered figure: a precomputed slider (helpers.figures.slider) is printed
   at its first frame (the slider's image/png, else the frame its HTML shows first), captioned with what moving it
   shows (the alt text of its first and last values) and a link to the same section of the website, where it is
   interactive; a still figure (helpers.figures.show, show_varying) is captioned with its alt text.
 - Solutions (sphinx-exercise) leave their exercise for a "Solutions" section at the end of their chapter.
+- The website build copies the PDF that `make pdf` wrote (`print_edition_pdf`) to the site's root, where
+  pages/intro.md links it.
 - xelatex finds a bbm.sty: jupyterBook.cls loads it, and Debian ships it only in texlive-fonts-extra (1.4 GB);
   the book never uses \\mathbbm, so a two-line stand-in written beside the .tex does.
 
@@ -19,11 +21,15 @@ import hashlib
 import html
 import json
 import re
+import shutil
 from pathlib import Path
 
 from docutils import nodes
 from sphinx import addnodes
 from sphinx.transforms.post_transforms import SphinxPostTransform
+from sphinx.util import logging
+
+logger = logging.getLogger(__name__)
 
 ABOUT_TITLE = "About this book"
 BBM_STANDIN = "\\ProvidesPackage{bbm}\n\\providecommand{\\mathbbm}[1]{\\mathbb{#1}}\n"
@@ -108,7 +114,7 @@ class PrintOutputs(SphinxPostTransform):
         return nodes.image(uri=name, candidates={"*": name})
 
     def _figure(self, image, caption, legend=()):
-        image["width"] = "100%"
+        image["width"] = "85%"
         caption_node = nodes.caption("", "")
         caption_node += nodes.Text(caption)
         figure = nodes.figure("", image, caption_node, classes=["book-print-figure"])
@@ -236,8 +242,21 @@ def _write_standins(app):
         (Path(app.builder.outdir) / "bbm.sty").write_text(BBM_STANDIN)
 
 
+def _copy_pdf_into_site(app, exception):
+    """The website offers the PDF (pages/intro.md links it) when `make pdf` built one before the site."""
+    if exception is not None or app.builder.format != "html":
+        return
+    built = Path(app.srcdir) / app.config.print_edition_pdf
+    if built.is_file():
+        shutil.copyfile(built, Path(app.builder.outdir) / built.name)
+    else:
+        logger.info(f"print_edition: no {app.config.print_edition_pdf} (run `make pdf` first to offer it on the site)")
+
+
 def setup(app):
     app.add_config_value("print_edition_url", "", "env")
+    app.add_config_value("print_edition_pdf", "_build/pdf/book.pdf", "html")
+    app.connect("build-finished", _copy_pdf_into_site)
     app.add_post_transform(PrintOutputs)
     app.add_post_transform(SolutionsAtChapterEnd)
     app.add_post_transform(BookStructure)
