@@ -6,9 +6,10 @@ What it checks: each program runs (`<program> --version`, or `-V` for xindy); fo
 over several TeX Live packages.
 
 If something is missing, it installs it the way that works on the machine at hand: as root on Debian or Ubuntu,
-Debian's TeX Live with apt-get (after `apt-get update`), as .ci/run does; installer output goes to
-<venv>/ensure-tex.log. Otherwise (or if that failed) one line on stderr names what is missing and the command that
-installs it, and the exit status is 1, so `make pdf` stops before building anything.
+Debian's TeX Live with apt-get (after `apt-get update`); installer output goes to <venv>/ensure-tex.log (or to the
+temporary folder's, for the system's Python, as .ci/run calls it). Otherwise (or if that failed) one line on stderr
+names what is missing and the command that installs it, and the exit status is 1, so `make pdf` stops before
+building anything.
 
 Why Debian's TeX Live and not TinyTeX or a TeX Live from CTAN: it is what a Debian/Ubuntu machine and CI already
 trust and cache, it needs no download script, and the packages below are about 400 MB instead of a full TeX Live.
@@ -42,7 +43,9 @@ FONTS = ("FreeSerif", "FreeSans", "DejaVu Sans Mono")
 LATEX_PACKAGES = ("fncychap.sty", "tabulary.sty", "varwidth.sty", "pgfplots.sty", "newunicodechar.sty",
                   "capt-of.sty", "needspace.sty", "polyglossia.sty", "unicode-math.sty")
 FIX = "apt-get update && apt-get install -y --no-install-recommends " + " ".join(APT_PACKAGES)
-LOG = (Path(sys.prefix) if os.access(sys.prefix, os.W_OK) else Path(tempfile.gettempdir())) / "ensure-tex.log"
+# In the venv; else (the system's Python, as .ci/run calls it, or a read-only venv) in the temporary folder.
+_IN_VENV = sys.prefix != sys.base_prefix and os.access(sys.prefix, os.W_OK)
+LOG = (Path(sys.prefix) if _IN_VENV else Path(tempfile.gettempdir())) / "ensure-tex.log"
 INSTALL_TIMEOUT = 3600  # seconds for one installer command
 
 
