@@ -140,6 +140,14 @@ def test_a_half_precision_answer_is_named():
     _, printed = run(lambda x: np.square(np.asarray(x, dtype=np.float16)).astype(np.float16))
     assert printed.splitlines()[-1] == (
         CLOSE + "5.5e-06 (at index 2: expected 0.01, got 0.00999); "
+        "your answer is a float16 array (half precision): compute in float64 (np.asarray(x, dtype=float))"
+    )
+
+
+def test_half_precision_values_returned_as_float64_are_named():
+    _, printed = run(lambda x: np.square(np.asarray(x, dtype=np.float16)).astype(np.float64))
+    assert printed.splitlines()[-1] == (
+        CLOSE + "5.5e-06 (at index 2: expected 0.01, got 0.00999); "
         "your values are half-precision (float16) numbers: compute in float64 (float32 is fine too)"
     )
 
@@ -361,7 +369,32 @@ EXCEPTION_HINTS = [
     ),
     (
         lambda x: np.broadcast_to(x, (2, 2)),
-        "shapes do not line up in a batch: reduce with axis=-1, keepdims=True so each row is normalised on its own",
+        "shapes (3,) and (2, 2) do not line up: print the shapes of the arrays on the line shown",
+    ),
+    (
+        lambda x: np.vstack([x, x]) - np.vstack([x, x]).max(axis=-1),  # (2, 3) - (2,): the reduction lost its axis
+        "shapes (2, 3) and (2,) do not line up: a reduction over the last axis dropped it; reduce with axis=-1, "
+        "keepdims=True so each row is normalised on its own",
+    ),
+    (
+        lambda x: np.ones((2, 3)) - np.ones((2, 4)),
+        "shapes (2, 3) and (2, 4) have different numbers of columns: build every array with the input's number of "
+        "columns (x.shape[-1]), one per class",
+    ),
+    (
+        lambda x: np.eye(3)[x],  # float scores used as indices
+        "an array of floats was used as an index: indices must be integers, e.g. labels.astype(int) "
+        "(or np.asarray(labels, dtype=int))",
+    ),
+    (
+        lambda x: x.sum()[:, None],
+        "a number (a 0-dimensional value) was indexed like an array: [:, None] or [i] needs an array; a reduction "
+        "without keepdims=True, or float(...), gives a single number",
+    ),
+    (
+        lambda x: float(x.sum())[0],
+        "a number (a 0-dimensional value) was indexed like an array: [:, None] or [i] needs an array; a reduction "
+        "without keepdims=True, or float(...), gives a single number",
     ),
     (lambda x: x.view(list), "run your function on the input above to see the error, and fix the line shown"),
 ]

@@ -517,9 +517,27 @@ def test_a_checkers_values_hook_gets_the_answer_as_float64_and_its_hint_is_shown
         return "the checker's own hint for these values"
 
     spec = Spec("check_square", SQUARE.make_cases, diagnose_values=diagnose_values)
-    lines = run(lambda x: np.ones(x.shape, dtype=np.int64), spec)[1]
+    lines = run(lambda x: np.ones(x.shape, dtype=np.float32), spec)[1]
     assert lines[-1] == "  hint: the checker's own hint for these values"
     assert seen == [("a vector", np.dtype(np.float64), [1.0, 1.0, 1.0])]
+
+
+def test_an_integer_answer_to_a_fractional_reference_is_named_before_the_checkers_hook():
+    spec = Spec("check_square", SQUARE.make_cases, diagnose_values=lambda case, got: "the checker's own hint")
+    lines = run(lambda x: np.ones(x.shape, dtype=np.int64), spec)[1]  # the reference [2.25, 4, 0.01]
+    assert "returned integers (dtype int64)" in lines[-1]
+
+
+@pytest.mark.parametrize(("dtype", "words"), [(np.float16, "a float16 array (half precision)"),
+                                               (np.float32, "a float32 array (single precision)")])
+def test_a_low_precision_answer_is_named_before_the_checkers_hook(dtype, words):
+    """Half precision fails the tolerance everywhere; single precision where the reference needs more digits."""
+    x = np.array([1.0001, -2.0, 0.1])
+    case = Case("close values", (x,), x.astype(np.float64) ** 2 + np.array([0.0, 0.0, 2e-6]), "nan?", "not")
+    spec = Spec("check_square", lambda: (case,), diagnose_values=lambda case, got: "a formula property")
+    lines = run(lambda x: (x**2).astype(dtype), spec)[1]
+    assert words in lines[-1]
+    assert "a formula property" not in lines[-1]
 
 
 @pytest.mark.parametrize(

@@ -53,7 +53,7 @@ def test_grad_targets_are_probability_rows_of_every_kind():
 ])
 def test_a_correct_implementation_passes(check, reference):
     result, printed = run(check, reference)
-    assert result.passed and result.checks_passed == result.checks_total == 7
+    assert result.passed and result.checks_passed == result.checks_total == 8
     assert printed.startswith("✓")
 
 
@@ -207,7 +207,7 @@ def test_the_feedback_on_each_case_is_the_reviewed_one():
                 result, printed = run(check, fails_only(case, reference, spoil))
                 assert result.failed_case == case.label, printed
                 assert (result.passed, result.attempted, result.checks_passed, result.checks_total) == (
-                    False, True, i, 7)
+                    False, True, i, 8)
                 blocks.append(f"## {check.__name__}, {case.label}, {spoil.__name__.strip('_')}\n{printed}")
     assert_snapshot("checks/cross_entropy_cases", "\n".join(blocks))
 
@@ -274,6 +274,7 @@ LOSS_NAMED = {
     "a batch of 4 examples and 3 classes": ["sum", "sign", "log10", "log2", "mean over (m, k)", "m x m block"],
     "large logits": ["sign", "log10", "log2", "mean over (m, k)"],
     "rows far apart": ["sum", "sign", "log10", "log2", "mean over (m, k)", "m x m block"],
+    "logits spread far apart": ["sum", "sign", "log10", "log2", "mean over (m, k)", "m x m block"],
     "a confidently wrong example": ["sum", "sign", "log10", "log2", "mean over (m, k)"],
     "one example": ["sign", "log10", "log2", "mean over (m, k)"],
 }
@@ -354,6 +355,8 @@ GRAD_NAMED = {
                                          "wrong axis", "arg max"],
     "large logits": ["flipped", "by k", "no softmax", "diagonal only", "wrong axis"],
     "rows far apart": ["no batch mean", "flipped", "by k", "no softmax", "diagonal only", "wrong axis"],
+    "logits spread far apart": ["no batch mean", "flipped", "by k", "no softmax", "diagonal only", "wrong axis",
+                                "arg max"],
     "a confidently wrong example": ["no batch mean", "flipped", "by k", "no softmax", "diagonal only",
                                     "wrong axis"],
 }
@@ -381,7 +384,7 @@ def test_the_cap_is_the_largest_loss_each_example_was_allowed(losses, got, cap):
     assert module._loss_cap(np.array(losses), got) == pytest.approx(cap, rel=1e-12)
 
 
-CONFIDENTLY_WRONG = module._loss_cases()[4]
+CONFIDENTLY_WRONG = module._loss_cases()[5]
 FAR_TOO_SMALL = "your loss is far too small for a confidently wrong example: "
 STABLE = "compute log-softmax directly, log p = (z - max) - log(sum(exp(z - max))), and never take log(p)"
 CLIPPED_EPS = ("clipping the probability (np.clip(p, eps, 1) or log(p + eps)) caps each loss at -log(eps), which hides "
@@ -457,7 +460,7 @@ DIFFERS = "the gradient differs: it is (softmax(z) - y) / m, row by row"
     (1, -2e-6, DIFFERS),
 ])
 def test_a_gradient_row_of_almost_nothing_is_called_vanished(row, value, hint):
-    case = module._grad_cases()[5]  # a confidently wrong example
+    case = module._grad_cases()[6]  # a confidently wrong example
 
     def spoil(right):
         right = right.copy()
@@ -551,7 +554,7 @@ def test_weighted_smoothed_cases_separate_the_options():
 ])
 def test_weighted_smoothed_a_correct_implementation_passes(reference):
     result, printed = run(check_weighted_smoothed_loss, reference)
-    assert result.passed and result.checks_passed == result.checks_total == 7
+    assert result.passed and result.checks_passed == result.checks_total == 8
     assert printed.startswith("✓")
 
 

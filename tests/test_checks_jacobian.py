@@ -12,6 +12,7 @@ import sys
 import hypothesis.strategies as st
 import numpy as np
 import pytest
+import scipy.linalg
 import scipy.special
 import sympy as sp
 from case_answers import fails_only
@@ -392,11 +393,25 @@ JACOBIAN_SHAPES = [
     (0, (4,), "you returned one number per score: that is only the diagonal"),
     (0, (1, 4, 4), "wrong output shape: a Jacobian of softmax over the last axis has shape x.shape + (n,) = (4, 4)"),
     (2, (4, 4, 3), "transposed batch axes: the batch axis comes first, shape (3, 4, 4)"),
-    (2, (12, 12), "np.outer flattens its inputs and np.diag of a 2-D array extracts a diagonal"),
+    (2, (12, 12), "wrong output shape: a Jacobian of softmax over the last axis has shape x.shape + (n,) = (3, 4, 4)"),
     (2, (4, 4), "one n x n matrix for a batch of 3 rows: return one Jacobian per row, shape (3, 4, 4)"),
     (2, (3, 4), "you returned one number per score: that is only the diagonal"),
     (2, (3, 4, 5), "wrong output shape: a Jacobian of softmax over the last axis has shape x.shape + (n,) = (3, 4, 4)"),
 ]
+
+
+def test_a_12_by_12_answer_for_a_batch_is_named_only_by_what_its_values_are():
+    """The block-diagonal Jacobian of the flattened batch (a deliberate choice) and np.outer of the flattened
+    probabilities (a slip) have the same shape: only their values tell them apart, and anything else is generic."""
+    case = jacobian_checks._jacobian_cases()[2]
+    s = scipy.special.softmax(case.args[0], axis=-1)
+    blocks = scipy.linalg.block_diag(*[np.diag(row) - np.outer(row, row) for row in s])
+    flat = s.ravel()
+    outer = np.diag(flat) - np.outer(flat, flat)
+    assert jacobian_checks._jacobian_shape_values(case, blocks).startswith(
+        "your matrix is the Jacobian of the whole flattened batch: block diagonal")
+    assert jacobian_checks._jacobian_shape_values(case, outer).startswith("np.outer flattens its inputs")
+    assert jacobian_checks._jacobian_shape_values(case, np.ones((12, 12))) is None
 
 
 @pytest.mark.parametrize(("index", "shape", "words"), JACOBIAN_SHAPES)

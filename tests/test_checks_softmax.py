@@ -82,7 +82,7 @@ def test_correct_implementations_pass(fn):
 def test_half_precision_fails_and_says_so():
     result, printed = run(lambda x: scipy.special.softmax(np.asarray(x, dtype=np.float16), axis=-1).astype(np.float16))
     assert not result
-    assert "half-precision (float16)" in printed
+    assert "your answer is a float16 array (half precision)" in printed
 
 
 def test_an_error_of_one_part_in_ten_thousand_is_rejected():
@@ -210,8 +210,8 @@ MISTAKES = [
     (
         no_keepdims,
         "a batch of rows",
-        "hint: shapes do not line up in a batch: reduce with axis=-1, keepdims=True so each row is "
-        "normalised on its own",
+        "hint: shapes (3, 4) and (3,) do not line up: a reduction over the last axis dropped it; reduce with "
+        "axis=-1, keepdims=True so each row is normalised on its own",
     ),
     (axis_one, "a small vector", "hint: use axis=-1 (the last axis), so the same code works for a vector and a batch"),
     (

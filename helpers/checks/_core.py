@@ -39,6 +39,7 @@ import copy
 import inspect
 import io
 import linecache
+import re
 import sys
 import textwrap
 import warnings
@@ -161,6 +162,8 @@ class Spec:
     diagnose_values: Callable[[Case, np.ndarray], str | None] | None = None
     # hint for a wrongly shaped answer; None falls back on a generic hint
     diagnose_shape: Callable[[Case, tuple], str | None] | None = None
+    # the same, given the answer itself (as float64), tried first: a shape's hint confirmed by the values
+    diagnose_shape_values: Callable[[Case, np.ndarray], str | None] | None = None
 
 
 @dataclass(frozen=True)
@@ -415,7 +418,7 @@ def _exception_hint(exc, case):
     if isinstance(exc, np.exceptions.AxisError):
         return "use axis=-1 (the last axis), so the same code works for a vector and a batch"
     if isinstance(exc, ValueError) and "broadcast" in text:
-        return f"shapes do not line up in a batch: {PER_ROW}"
+        return _broadcast_hint(text)
     if isinstance(exc, ValueError) and "truth value of an array" in text:
         return (
             "Python's max() or sum() (or an `if`) was given a whole array: "
@@ -441,13 +444,51 @@ def _exception_hint(exc, case):
         return "a division by zero: is a sum 0 because every exp underflowed? subtract the max first"
     if isinstance(exc, AttributeError):
         return "a list or number has no such method: convert the input with np.asarray(x, dtype=float) first"
-    if isinstance(exc, IndexError):
+    if isinstance(exc, IndexError) or (isinstance(exc, TypeError) and "not subscriptable" in text):
+        return _index_hint(text)
+    return "run your function on the input above to see the error, and fix the line shown"
+
+
+def _shapes_in(text):
+    """The shapes NumPy names in a broadcasting error, e.g. [(3, 4), (3,)]."""
+    return [tuple(int(n) for n in group.split(",") if n.strip()) for group in re.findall(r"\(([\d,\s]*)\)", text)]
+
+
+def _broadcast_hint(text):
+    """Name the cause of a broadcasting error only when its shapes prove it; else show the shapes."""
+    shapes = _shapes_in(text)
+    if len(shapes) == 2:
+        a, b = sorted(shapes, key=len, reverse=True)
+        if len(a) == len(b) + 1 and a[:-1] == b:  # (m, k) against (m,): a reduction lost its axis
+            return f"shapes {a} and {b} do not line up: a reduction over the last axis dropped it; {PER_ROW}"
+        if len(a) == len(b) == 2 and a[0] == b[0] and a[1] != b[1]:
+            return (f"shapes {a} and {b} have different numbers of columns: build every array with the input's number "
+                    f"of columns (x.shape[-1]), one per class")
+        return f"shapes {shapes[0]} and {shapes[1]} do not line up: print the shapes of the arrays on the line shown"
+    return "shapes do not line up: print the shapes of the arrays on the line shown"
+
+
+def _index_hint(text):
+    """Name an IndexError's cause from its message."""
+    if "only integers" in text or "of integer" in text:
+        return ("an array of floats was used as an index: indices must be integers, e.g. labels.astype(int) "
+                "(or np.asarray(labels, dtype=int))")
+    if "0-dimensional" in text or "scalar" in text or "not subscriptable" in text:
+        return ("a number (a 0-dimensional value) was indexed like an array: [:, None] or [i] needs an array; "
+                "a reduction without keepdims=True, or float(...), gives a single number")
+    if "too many indices" in text:
+        return "too many indices for the array: a vector has one axis, a batch two; index the last axis with [..., i]"
+    if "out of bounds" in text or "out of range" in text:
         return "an index is out of range: loop over the last axis (x.shape[-1]), and note a vector has one axis"
     return "run your function on the input above to see the error, and fix the line shown"
 
 
-def _near_miss_hint(got, expected):
-    """For an answer close to the reference but outside the tolerance: how close, and the likely cause."""
+_HALF_VALUES = "your values are half-precision (float16) numbers: compute in float64 (float32 is fine too)"
+
+
+def _near_miss_hint(got, expected, suffix=True):
+    """For an answer close to the reference but outside the tolerance: how close, and the likely cause (only how
+    close when ``suffix`` is False)."""
     if not (np.isfinite(got).all() and np.isfinite(expected).all()):
         return None
     diff = np.abs(got - expected)
@@ -463,9 +504,11 @@ def _near_miss_hint(got, expected):
         f"close, but not within the tolerance (rtol={RTOL:g}, atol={ATOL:g}): the largest difference is "
         f"{float(diff[worst]):.2g} ({where}expected {fmt(e, digits)}, got {fmt(g, digits)})"
     )
+    if not suffix:
+        return head
     half = got.astype(np.float16).astype(float)
     if np.array_equal(got, half) and not np.array_equal(expected, expected.astype(np.float16)):
-        return head + "; your values are half-precision (float16) numbers: compute in float64 (float32 is fine too)"
+        return f"{head}; {_HALF_VALUES}"
     for decimals in range(1, 7):
         if np.array_equal(got, np.round(got, decimals)):
             return head + f"; your values are rounded to {decimals} decimals: return them unrounded"
@@ -489,17 +532,59 @@ def _check_call(call, case, spec):
         return _Failure((problem,))
     expected = np.asarray(case.expected)
     if got.shape != expected.shape:
-        hint = spec.diagnose_shape(case, got.shape) if spec.diagnose_shape else None
+        hint = spec.diagnose_shape_values(case, got.astype(float)) if spec.diagnose_shape_values else None
+        if hint is None and spec.diagnose_shape:
+            hint = spec.diagnose_shape(case, got.shape)
         return _Failure(
             (f"expected an array of shape {expected.shape}, got shape {got.shape}",),
             hint or _shape_hint(case, got.shape),
         )
     if close(got, expected):
         return None
+    dtype = got.dtype
     got = got.astype(float)
-    hint = spec.diagnose_values(case, got) if spec.diagnose_values else None
+    # Precision first: an answer in low precision is off everywhere, and a formula property (rows summing to 0,
+    # say) would then fail for a reason the formula does not have.
+    hint = _precision_hint(dtype, got, expected.astype(float))
+    if hint is None and spec.diagnose_values:
+        hint = spec.diagnose_values(case, got)
     hint = hint or _near_miss_hint(got, expected.astype(float)) or case.wrong_hint
     return _Failure(_value_details(got, expected), hint)
+
+
+# Relative agreement (of the largest value) that rounding to each precision allows: a few of its unit roundoffs,
+# with room for the cancellations of a Jacobian or a loss.
+_PRECISIONS = {np.dtype(np.float16): ("half precision", 2e-2), np.dtype(np.float32): ("single precision", 1e-4)}
+
+
+def _precision_hint(dtype, got, expected):
+    """The hint for an answer whose dtype (integers, float16, float32) or float16 values explain its failure, else None.
+
+    Named only when proven: the dtype of the returned array is a fact, and float64 values that are all float16
+    numbers (while the reference is not) agree with it only to float16's precision.
+    """
+    if dtype.kind in "iu":
+        if np.isfinite(expected).all() and not np.array_equal(expected, np.round(expected)):
+            return (f"your function returned integers (dtype {dtype}), which cannot hold fractions: compute in "
+                    "floats (an array made with np.zeros_like of an integer array, astype(int) or // keeps integers)")
+        return None
+    finite = np.isfinite(got).all() and np.isfinite(expected).all()
+    scale = max(float(np.abs(expected).max()), 1e-300) if finite and expected.size else 1.0
+    largest = float(np.abs(got - expected).max()) if finite and got.size else np.inf
+    if dtype in _PRECISIONS:
+        name, rtol = _PRECISIONS[dtype]
+        if largest <= rtol * scale:
+            head = _near_miss_hint(got, expected, suffix=False)
+            return f"{head}; your answer is a {dtype} array ({name}): compute in float64 (np.asarray(x, dtype=float))"
+        if dtype == np.float16:
+            return ("your answer is a float16 array: half precision keeps about 3 digits and overflows above 65504; "
+                    "compute in float64 first (np.asarray(x, dtype=float)), then check the formula if it still fails")
+        return None
+    # float64 values that are all float16 numbers, and not merely short decimals (500.5 is a float16 number too)
+    half = finite and np.array_equal(got, got.astype(np.float16)) and not np.array_equal(got, np.round(got, 3))
+    if half and largest <= 1e-2 * scale and not np.array_equal(expected, expected.astype(np.float16)):
+        return f"{_near_miss_hint(got, expected, suffix=False)}; {_HALF_VALUES}"
+    return None
 
 
 def _shape_hint(case, got_shape):

@@ -7,7 +7,7 @@ maximum over the whole batch; a square batch lets integer labels broadcast silen
 
 >>> from helpers.numerics import cross_entropy
 >>> check_cross_entropy(cross_entropy).passed
-✓ check_cross_entropy: all 7 checks passed
+✓ check_cross_entropy: all 8 checks passed
 True
 """
 
@@ -25,6 +25,13 @@ __all__ = ["check_cross_entropy", "check_cross_entropy_grad", "check_weighted_sm
 _STABLE_LOSS = "compute log-softmax directly, log p = (z - max) - log(sum(exp(z - max))), and never take log(p)"
 _PER_ROW_MAX = "take the maximum per row, z.max(axis=-1, keepdims=True), not over the whole batch"
 _NO_SHIFT = "inf or nan: exp overflowed; subtract each row's maximum before exponentiating"
+# Logits spread far apart: a shift by the minimum leaves exp(722), which overflows, while no probability underflows
+# to 0 (exp(-722) is a subnormal float, so even log(softmax) is finite); it comes before the confidently wrong
+# example, so that a nan there is the log of an underflowed probability and not a shift that overflows.
+_SPREAD = [[-720.0, 0.5, 1.0, 2.0], [0.3, -0.2, 0.1, 0.0]]
+_NOT_THE_MAX = ("inf or nan when the logits are spread far apart (from -720 to 2): the shift before exp must be "
+                "each row's maximum (a shift by the minimum leaves exp(722), which overflows), so that every "
+                "exponent is at most 0")
 
 
 def _log_softmax(z, axis=-1):
@@ -56,6 +63,7 @@ def _loss_cases():
         _loss_case("large logits", [[1000.0, 1001.0, 1002.0]], [2], _NO_SHIFT),
         _loss_case("rows far apart", [[1.0, 2.0, 3.0], [-1000.0, -1001.0, -1002.0]], [0, 2],
                    f"inf or nan for the lower row: {_PER_ROW_MAX}"),
+        _loss_case("logits spread far apart", _SPREAD, [3, 1], _NOT_THE_MAX),
         # The true class is 800 below the top logit: its probability underflows to exactly 0.
         _loss_case("a confidently wrong example", [[0.0, 800.0, -5.0], [3.0, 0.0, 1.0]], [0, 0],
                    "inf or nan: the true class's probability underflowed to 0 and log(0) = -inf (times the 0 of "
@@ -154,7 +162,8 @@ def check_cross_entropy(fn: Callable | None) -> CheckResult:
 
     ``fn`` is called with float64 ``logits`` of shape ``(m, k)`` and int64 ``labels`` of shape ``(m,)`` (class
     indices from 0 to k - 1), and must return one number.  Inputs: a square batch (integer labels misused as
-    one-hot rows broadcast silently there), a 4 x 3 batch, large logits, rows 1000 apart, a confidently wrong
+    one-hot rows broadcast silently there), a 4 x 3 batch, large logits, rows 1000 apart, logits from -720 to 2
+    (a shift by the minimum overflows), a confidently wrong
     example (the true class 800 below the top, so ``log(softmax(z))`` is inf and a clipped probability caps the
     loss) and a single example with 5 classes.  Compared with :func:`helpers.numerics.cross_entropy`.  The
     inputs must come back unchanged.  Never raises.
@@ -196,6 +205,7 @@ def _grad_cases():
         _grad_case("large logits", [[1000.0, 1001.0, 1002.0]], [[0.0, 0.0, 1.0]], _NO_SHIFT),
         _grad_case("rows far apart", [[1.0, 2.0, 3.0], [-1000.0, -1001.0, -1002.0]], numerics.one_hot([0, 2], 3),
                    f"inf or nan for the lower row: {_PER_ROW_MAX}"),
+        _grad_case("logits spread far apart", _SPREAD, [[0.0, 0.0, 0.0, 1.0], [0.1, 0.7, 0.1, 0.1]], _NOT_THE_MAX),
         # p of the true class underflows to 0, so a chain rule through -y / p divides 0 by 0.
         _grad_case("a confidently wrong example", [[0.0, 800.0, -5.0], [3.0, 0.0, 1.0]], numerics.one_hot([0, 0], 3),
                    "nan or inf: do not divide by s (the chain rule through dL/ds = -y / s); it simplifies to "
@@ -305,6 +315,7 @@ def _ws_cases():
         _ws_case("all weights 1", batch, [0, 2, 1, 2], [1.0, 1.0, 1.0], 0.3, ordinary),
         _ws_case("large logits", [[1000.0, 1001.0, 1002.0], [1000.0, 1000.0, 999.0]], [2, 0], [1.0, 3.0, 2.0], 0.1,
                  _NO_SHIFT),
+        _ws_case("logits spread far apart", _SPREAD, [3, 1], [1.0, 2.0, 0.5, 1.5], 0.0, _NOT_THE_MAX),
         # The true class is 800 below the top: log(softmax) is -inf, and with smoothing every class's log p counts.
         _ws_case("a confidently wrong example", [[0.0, 800.0, -5.0], [3.0, 0.0, 1.0]], [0, 0], [2.0, 1.0, 1.0], 0.1,
                  f"inf or nan: a probability underflowed to 0 and log(0) = -inf; {_STABLE_LOSS}"),

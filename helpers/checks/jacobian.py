@@ -154,10 +154,8 @@ def _jacobian_shape(case, got_shape):
     if x.ndim == 2 and sorted(got_shape) == sorted(expected):
         return (f"transposed batch axes: the batch axis comes first, shape {expected}, so that J[b] is the "
                 "n x n Jacobian of row b (build it with s[..., :, None] and s[..., None, :])")
-    # For a vector both shapes are the expected one, so only a batch gets here.
-    if got_shape == (x.size, x.size):
-        return ("np.outer flattens its inputs and np.diag of a 2-D array extracts a diagonal: for a batch use "
-                "s[..., :, None] * s[..., None, :] and s[..., :, None] * np.eye(n)")
+    # For a vector both shapes are the expected one, so only a batch gets here; a (size, size) answer is told
+    # apart by its values (_jacobian_shape_values), and gets the generic hint when neither model explains it.
     if got_shape == (n, n):
         return (f"one n x n matrix for a batch of {x.shape[0]} rows: return one Jacobian per row, shape {expected} "
                 "(a loop that overwrites J keeps only the last row's; build them all with s[..., :, None] and "
@@ -165,7 +163,28 @@ def _jacobian_shape(case, got_shape):
     return f"wrong output shape: a Jacobian of softmax over the last axis has shape x.shape + (n,) = {expected}"
 
 
-_JACOBIAN = Spec("check_softmax_jacobian", _jacobian_cases, _jacobian_diagnose, _jacobian_shape)
+def _jacobian_shape_values(case, got):
+    """A batch's answer of shape (m n, m n): the block-diagonal Jacobian of the flattened batch, or np.outer's."""
+    (x,) = case.args
+    if x.ndim != 2 or got.shape != (x.size, x.size):
+        return None
+    s = _softmax(x)
+    flat = s.ravel()
+    if close(got, _diagonal(flat) - np.outer(flat, flat)):
+        return ("np.outer flattens its inputs: for a batch, s s^T is s[..., :, None] * s[..., None, :], one n x n "
+                "matrix per row, and diag(s) is s[..., :, None] * np.eye(n)")
+    blocks = np.zeros_like(got)
+    n = x.shape[-1]
+    for b, jac in enumerate(case.expected):
+        blocks[b * n:(b + 1) * n, b * n:(b + 1) * n] = jac
+    if close(got, blocks):
+        return (f"your matrix is the Jacobian of the whole flattened batch: block diagonal, with J[b] as block b. "
+                f"The exercise asks for the blocks alone, one n x n Jacobian per row, shape {case.expected.shape}")
+    return None
+
+
+_JACOBIAN = Spec("check_softmax_jacobian", _jacobian_cases, _jacobian_diagnose, _jacobian_shape,
+                 diagnose_shape_values=_jacobian_shape_values)
 
 
 def check_softmax_jacobian(fn: Callable | None) -> CheckResult:

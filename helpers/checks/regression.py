@@ -10,7 +10,7 @@ Each known mistake fails on a case chosen for it, and the hint names it.
 
 >>> from helpers import numerics
 >>> check_tempered_loss(lambda z, y, T: numerics.cross_entropy(z / T, y)).passed
-✓ check_tempered_loss: all 6 checks passed
+✓ check_tempered_loss: all 7 checks passed
 True
 """
 
@@ -189,6 +189,11 @@ def _tempered_cases():
     return (
         _tempered_case("four examples at T = 2", z, [0, 2, 1, 0], 2.0),
         _tempered_case("the same at T = 0.5", z, [0, 2, 1, 0], 0.5),
+        # A shift by the minimum overflows here (no probability underflows); it comes before T = 0.01, so that a nan
+        # there is the log of an underflowed probability and not a shift that overflows.
+        _tempered_case("scores spread far apart, T = 1", [[-720.0, 0.5, 1.0, 2.0], [0.3, -0.2, 0.1, 0.0]], [3, 1],
+                       1.0, "inf or nan when the scores are spread far apart (from -720 to 2): the shift before exp "
+                       "must be each row's maximum (a shift by the minimum leaves exp(722), which overflows)"),
         # z / t reaches 1000: the true class's probability underflows to 0 unless the log is taken stably.
         _tempered_case("a small temperature, T = 0.01", [[10.0, 0.0, 0.0], [0.0, 5.0, 0.0]], [1, 1], 0.01,
                        _LOG_OF_SOFTMAX),
@@ -239,11 +244,12 @@ def check_tempered_loss(fn: Callable | None) -> CheckResult:
     .. math:: L(T) = -\frac{1}{m} \sum_{n=1}^{m} \log \operatorname{softmax}(z_n / T)_{c_n}
 
     ``z`` has shape ``(m, k)``, ``y`` holds the integer labels :math:`c_n`, the temperature ``T > 0``.  Cases:
-    ``T = 2``, ``T = 0.5``, ``T = 0.01`` with score gaps of 10 (so ``z / T`` reaches 1000 and the log
+    ``T = 2``, ``T = 0.5``, scores from -720 to 2 at ``T = 1`` (a shift by the minimum overflows),
+    ``T = 0.01`` with score gaps of 10 (so ``z / T`` reaches 1000 and the log
     of a softmax probability is ``log 0``), ``T = 100``, and two rows of scores 1000 apart.
 
     >>> check_tempered_loss(lambda z, y, T: numerics.cross_entropy(z / T, y)).passed
-    ✓ check_tempered_loss: all 6 checks passed
+    ✓ check_tempered_loss: all 7 checks passed
     True
     """
     return run_check(_TEMPERED, fn)

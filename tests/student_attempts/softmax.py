@@ -338,7 +338,8 @@ ATTEMPTS = [
     wrong("log-softmax handed in", log_softmax_instead, check_softmax, "log-probabilities", "log-softmax"),
     wrong("one-hot of the arg max", hard_max, check_softmax, "a one-hot of the largest score (a hard max)"),
     # wrong: axes and shapes
-    wrong("sum without keepdims", no_keepdims, check_softmax, "shapes do not line up", "keepdims=True"),
+    wrong("sum without keepdims", no_keepdims, check_softmax, "a reduction over the last axis dropped it",
+          "keepdims=True"),
     wrong("axis=1 on a vector", axis_one, check_softmax, "AxisError", "use axis=-1"),
     wrong("axis=0", axis_zero, check_softmax, "columns sum to 1, not the rows"),
     wrong("Python max and sum", python_max_and_sum, check_softmax, "Python's max()", "np.max(x, axis=-1"),
@@ -375,7 +376,7 @@ ATTEMPTS = [
         "pass `softmax`",
     ),
     # wrong: near misses, which must show how close and enough digits to see the difference
-    wrong("half precision", half_precision, check_softmax, "half-precision (float16)", "largest difference"),
+    wrong("half precision", half_precision, check_softmax, "float16 array (half precision)", "largest difference"),
     wrong(
         "rounded to 3 decimals",
         rounded_for_display,
@@ -580,7 +581,7 @@ ATTEMPTS += [
         "shift applied after exp",
         "exp(x / T - max(x / T))",
     ),
-    wrong("T: half precision", t_half_precision, check_softmax_temperature, "half-precision (float16)"),
+    wrong("T: half precision", t_half_precision, check_softmax_temperature, "float16 array (half precision)"),
     wrong(
         "T: forgets the T parameter",
         t_only_x,
