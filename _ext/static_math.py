@@ -36,7 +36,9 @@ FONTS = MATHJAX / "es5" / "output" / "chtml" / "fonts" / "woff-v2"
 STATIC = "_static/math"
 FORMULA = re.compile(r'<(span|div) class="((?:[\w-]+ )*math(?: [\w-]+)*)">(.*?)</\1>', re.S)
 # What sphinx.ext.mathjax adds to a page with formulas: MathJax's configuration and MathJax itself.
-MATHJAX_SCRIPTS = re.compile(r'\s*<script>window\.MathJax = .*?</script>|\s*<script [^>]*src="[^"]*mathjax[^"]*"></script>')
+MATHJAX_SCRIPTS = re.compile(
+    r'\s*<script>window\.MathJax = .*?</script>|\s*<script [^>]*src="[^"]*mathjax[^"]*"></script>'
+)
 
 
 def _tex(escaped, element):
@@ -65,7 +67,9 @@ def _render(formulas):
 
 
 def _pages(outdir):
-    return sorted(path for path in Path(outdir).rglob("*.html") if not path.relative_to(outdir).parts[0].startswith("_"))
+    return sorted(
+        path for path in Path(outdir).rglob("*.html") if not path.relative_to(outdir).parts[0].startswith("_")
+    )
 
 
 def render_math(app, exception):
@@ -77,19 +81,23 @@ def render_math(app, exception):
     written = {}
     for path in _pages(outdir):
         text = path.read_text(encoding="utf-8")
-        found = [(m, _tex(m.group(3), m.group(1))) for m in FORMULA.finditer(text) if "<mjx-container" not in m.group(3)]
+        found = [
+            (m, _tex(m.group(3), m.group(1))) for m in FORMULA.finditer(text) if "<mjx-container" not in m.group(3)
+        ]
         name = path.relative_to(outdir).as_posix()
         if found or name not in known:
             known[name] = [list(formula) for _, formula in found]
+        if found or MATHJAX_SCRIPTS.search(text):
             written[path] = (text, found)
     everything = sorted({(tex, display) for formulas in known.values() for tex, display in formulas})
     store.write_text(json.dumps(known))
-    if not everything:
-        return
-    rendered = _render(everything)
+    rendered = _render(everything) if everything else {"errors": [], "html": [], "css": ""}
     if rendered["errors"]:
         where = {tuple(f): name for name, formulas in known.items() for f in formulas}
-        problems = [f"{where[everything[e['index']]]}: {e['message']} in {everything[e['index']][0]!r}" for e in rendered["errors"]]
+        problems = [
+            f"{where[everything[e['index']]]}: {e['message']} in {everything[e['index']][0]!r}"
+            for e in rendered["errors"]
+        ]
         raise ExtensionError("TeX that MathJax cannot render:\n" + "\n".join(problems))
     output = dict(zip(everything, rendered["html"]))
 
@@ -99,18 +107,18 @@ def render_math(app, exception):
     shutil.copytree(FONTS, static / "woff-v2", dirs_exist_ok=True)
 
     for path, (text, found) in written.items():
-        if not found:
-            continue
         pieces, end = [], 0
         for match, formula in found:
             element, classes = match.group(1), match.group(2)
             pieces += [text[end : match.start()], f'<{element} class="{classes}">{output[formula]}</{element}>']
             end = match.end()
         text = "".join([*pieces, text[end:]])
+        # Sphinx adds MathJax to some pages without formulas too (the intro): no page loads it.
         text = MATHJAX_SCRIPTS.sub("", text)
-        depth = len(path.relative_to(outdir).parts) - 1
-        link = f'<link rel="stylesheet" href="{"../" * depth}{STATIC}/chtml.css" />'
-        text = text.replace("</head>", f"  {link}\n  </head>", 1)
+        if found:
+            depth = len(path.relative_to(outdir).parts) - 1
+            link = f'<link rel="stylesheet" href="{"../" * depth}{STATIC}/chtml.css" />'
+            text = text.replace("</head>", f"  {link}\n  </head>", 1)
         path.write_text(text, encoding="utf-8")
     logger.info(f"static_math: {len(everything)} formulas rendered by MathJax at build time")
 

@@ -1,4 +1,4 @@
-"""The built website, as a reader's browser sees it: offline, free of errors, with rendered math, working sliders,
+"""The built website, as a reader's browser sees it: offline, free of errors, with typeset math, working sliders,
 launch buttons that open the configured repository, and chapter pages light enough to load on a weak connection.
 
 The site is served from 127.0.0.1 (the `site_url` and `open_page` fixtures of conftest.py) and opened through
@@ -35,14 +35,6 @@ def _math_count(site, name):
     return len(re.findall(r'<(?:span|div)\s+class="math\b', html))
 
 
-def _wait_for_mathjax(page, formulas):
-    try:
-        page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise", timeout=10_000)
-    except PlaywrightTimeoutError:
-        pytest.fail(f"the page has {formulas} formulas but MathJax never started")
-    page.evaluate("() => MathJax.startup.promise.then(() => true)")
-
-
 # ---------------------------------------------------------------------------------------------------------------
 # Every page
 
@@ -66,15 +58,15 @@ def test_page_renders_every_formula_and_shows_no_raw_tex(open_page, site, name):
     loaded = open_page(name)
     page = loaded.page
     formulas = _math_count(site, name)
-    if formulas:
-        _wait_for_mathjax(page, formulas)
     # Saved before asserting, so a failure leaves a picture of what the reader would see.
     page.screenshot(path=_screenshot_path(name), full_page=True)
 
+    # The build typesets every formula (_ext/static_math.py): the page runs no MathJax, it shows MathJax's output.
+    assert page.evaluate("() => typeof window.MathJax") == "undefined", "the page still runs MathJax"
     unrendered = page.eval_on_selector_all(
         "article .math", "nodes => nodes.filter(n => !n.querySelector('mjx-container')).map(n => n.textContent)"
     )
-    assert unrendered == [], f"{len(unrendered)} of {formulas} formulas not rendered by MathJax: {unrendered[:5]}"
+    assert unrendered == [], f"{len(unrendered)} of {formulas} formulas not typeset by the build: {unrendered[:5]}"
     assert page.locator("article mjx-container").count() >= formulas
     tex_errors = page.locator("article mjx-merror").all_inner_texts()
     assert tex_errors == [], f"MathJax could not parse: {tex_errors}"
@@ -164,6 +156,35 @@ def test_every_slider_shows_the_state_its_position_selects(open_page, name):
             assert after.content != before.content, f"{where}: the visible state did not change"
             before = after
         slider.screenshot(path=_screenshot_path(f"{name}_slider{n + 1}_moved"))
+
+
+def _slider_frames_fetched(loaded):
+    return [r.url for r in loaded.responses if "/_images/slider/" in r.url]
+
+
+@pytest.mark.parametrize("name", CHAPTER_PAGES)
+def test_slider_frames_are_fetched_only_when_shown(open_page, name):
+    """The page loads no hidden slider frame; moving a slider fetches the frame it shows, and the frame is drawn."""
+    loaded = open_page(name)
+    page = loaded.page
+    sliders = page.locator("div.book-slider")
+    if sliders.count() == 0:
+        pytest.skip(f"{name} has no slider")
+    assert _slider_frames_fetched(loaded) == [], "hidden slider frames were fetched with the page"
+    slider = sliders.first
+    position = slider.locator('input[type="range"]')
+    position.focus()
+    at_lowest = int(position.input_value()) == int(position.get_attribute("min"))
+    page.keyboard.press("ArrowRight" if at_lowest else "ArrowLeft")
+    shown = slider.locator(".book-slider-state:not([hidden]) img")
+    if shown.count() == 0:
+        pytest.skip(f"the first slider of {name} shows text, not a figure")
+    shown.first.scroll_into_view_if_needed()
+    try:
+        page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=shown.first.element_handle())
+    except PlaywrightTimeoutError:
+        pytest.fail(f"the slider frame {shown.first.get_attribute('src')} was never drawn")
+    assert len(_slider_frames_fetched(loaded)) >= 1, "moving the slider fetched no frame"
 
 
 def _repository():

@@ -1,0 +1,127 @@
+"""What makes the built pages fast on a phone (issue 24), read from the built HTML: no timing, nothing flaky.
+
+Lighthouse itself is a measurement (`make lighthouse`, benchmarks/lighthouse.py), not a test; these tests hold the
+structure its scores come from: a bounded page weight, no script that blocks the first paint, no math library run
+in the browser (every formula already typeset by the build: _ext/static_math.py), no 1.5 MB icon script, slider
+frames that are fetched only when shown, a favicon and a meta description on every page (_ext/light_pages.py).
+"""
+
+import gzip
+import re
+from pathlib import Path
+
+import pytest
+from book_layout import toc_pages
+
+PAGES = toc_pages()
+# Every page's HTML as a static host sends it (gzip, level 6): the heaviest chapters are under 190 kB (chapter 3's 200
+# typeset formulas and SymPy matrices; chapter 2's shown slider frames, PNGs that gzip cannot shrink); the bound
+# leaves room for a chapter to grow, not for a slider's every frame inline (chapter 2 was 1.6 MB that way).
+GZIPPED_PAGE_LIMIT = 250_000
+RUNTIME_MATH = re.compile(r"<script[^>]*(?:mathjax|katex)|window\.MathJax", re.I)
+SCRIPT_TAG = re.compile(r"<script\b[^>]*>")
+FORMULA = re.compile(r'<(span|div) class="(?:[\w-]+ )*math(?: [\w-]+)*">(.*?)</\1>', re.S)
+SLIDER_STATE = re.compile(r'<div class="book-slider-state"([^>]*)>(.*?)</div>', re.S)
+IMG = re.compile(r"<img\b[^>]*>")
+
+
+def _html(site, name):
+    return (site / f"{name}.html").read_text(encoding="utf-8")
+
+
+def _head(html):
+    return html.split("</head>", 1)[0]
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_page_html_is_light_once_gzipped(site, name):
+    size = len(gzip.compress((site / f"{name}.html").read_bytes(), compresslevel=6))
+    assert size < GZIPPED_PAGE_LIMIT, f"{name}.html is {size:,} bytes gzipped (limit {GZIPPED_PAGE_LIMIT:,})"
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_no_script_in_head_blocks_rendering(site, name):
+    blocking = [
+        tag
+        for tag in SCRIPT_TAG.findall(_head(_html(site, name)))
+        if " src=" in tag and not re.search(r"\b(?:defer|async)\b", tag)
+    ]
+    assert blocking == [], f"render-blocking scripts in the <head> of {name}: {blocking}"
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_no_math_library_and_no_icon_script_is_loaded(site, name):
+    html = _html(site, name)
+    assert not RUNTIME_MATH.search(html), f"{name} still loads a math library: {RUNTIME_MATH.search(html).group(0)}"
+    assert "fontawesome.js" not in html, f"{name} loads the theme's 1.5 MB fontawesome.js"
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_every_formula_is_typeset_at_build_time(site, name):
+    """Each formula Sphinx marked (class "math") holds MathJax's output and its MathML: no TeX left, no error."""
+    html = _html(site, name)
+    formulas = FORMULA.findall(html)
+    raw = [body.strip()[:80] for _, body in formulas if "<mjx-container" not in body]
+    assert raw == [], f"{len(raw)} of {len(formulas)} formulas of {name} left as TeX: {raw[:5]}"
+    assert "<mjx-merror" not in html and "data-mjx-error" not in html, f"MathJax reported a TeX error on {name}"
+    no_mathml = [body[:80] for _, body in formulas if "<mjx-assistive-mml" not in body]
+    assert no_mathml == [], f"formulas of {name} without MathML for screen readers: {no_mathml[:3]}"
+    if formulas:
+        link = re.search(r'<link rel="stylesheet" href="([^"]*_static/math/chtml\.css)"', _head(html))
+        assert link, f"{name} has formulas but no link to their stylesheet"
+        assert (site / Path(name).parent / link.group(1)).resolve().is_file()
+
+
+def test_math_stylesheet_has_its_fonts(site):
+    css = (site / "_static" / "math" / "chtml.css").read_text()
+    fonts = set(re.findall(r'url\("?([^")]+\.woff)"?\)', css))
+    assert fonts, "the math stylesheet names no font"
+    missing = [font for font in fonts if not (site / "_static" / "math" / font).is_file()]
+    assert missing == [], f"fonts the math stylesheet needs but the site lacks: {missing}"
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_page_has_a_favicon_and_a_meta_description(site, name):
+    head = _head(_html(site, name))
+    icon = re.search(r'<link rel="icon" href="([^"]+)"', head)
+    assert icon, f"{name} has no favicon link (the browser then asks for /favicon.ico and logs a 404)"
+    assert (site / Path(name).parent / icon.group(1)).resolve().is_file()
+    description = re.search(r'<meta name="description" content="([^"]*)"', head)
+    assert description, f"{name} has no meta description"
+    assert 40 <= len(description.group(1)) <= 170, f"{name}: description {description.group(1)!r}"
+
+
+def test_meta_descriptions_differ_from_page_to_page(site):
+    descriptions = {
+        name: re.search(r'<meta name="description" content="([^"]*)"', _html(site, name)).group(1) for name in PAGES
+    }
+    assert len(set(descriptions.values())) == len(PAGES), f"repeated descriptions: {descriptions}"
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_every_icon_the_page_shows_is_drawn_by_the_icon_stylesheet(site, name):
+    css = (site / "_static" / "icons.css").read_text()
+    icons = set(re.findall(r'class="[^"]*\bfa-(?!solid\b|brands\b|regular\b|lg\b)([\w-]+)', _html(site, name)))
+    missing = sorted(icon for icon in icons if f".fa-{icon} {{" not in css)
+    assert missing == [], f"icons on {name} without a rule in _static/icons.css (run tools/site/icons.py): {missing}"
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_search_index_is_loaded_by_the_search_page_only(site, name):
+    assert "searchindex.js" not in _html(site, name)
+    assert "searchindex.js" in (site / "search.html").read_text()
+
+
+@pytest.mark.parametrize("name", [page for page in PAGES if page.startswith("chapters/")])
+def test_only_the_shown_slider_frame_is_inline(site, name):
+    """A slider's hidden states load their frame from a file, lazily; only the shown state's PNG is in the page."""
+    html = _html(site, name)
+    for attributes, state in SLIDER_STATE.findall(html):
+        for img in IMG.findall(state):
+            if " hidden" in attributes:
+                src = re.search(r'src="([^"]+)"', img).group(1)
+                assert not src.startswith("data:"), f"{name}: a hidden slider frame is inline"
+                assert 'loading="lazy"' in img, f"{name}: a hidden slider frame is not loaded lazily: {img[:120]}"
+                assert (site / Path(name).parent / src).resolve().is_file(), f"{name}: {src} is not in the build"
+            else:
+                assert 'src="data:image/png;base64,' in img, f"{name}: the shown slider frame is not inline"
