@@ -2,17 +2,21 @@
 
 JupyterLab is started on 127.0.0.1 with a copy of each chapter, Chromium (driven by Playwright) runs all cells, and
 every slider is moved: the picture it shows must be recomputed for the new value.
+
+The copy keeps every code cell, in order, without its stored outputs, and no markdown cell: the kernel runs exactly
+what the chapter runs, while the browser neither draws the stored pictures that the run replaces nor typesets prose
+that no slider reads. One JupyterLab per worker serves every chapter that worker tests.
 """
 
 import json
 import os
-import shutil
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
 
+import nbformat
 import pytest
 from book_layout import CHAPTER_NOTEBOOKS, SCREENSHOTS
 
@@ -26,9 +30,21 @@ def _free_port():
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
+def code_only_copy(chapter, folder):
+    """The chapter's code cells, in order and without their outputs, as a notebook in `folder`."""
+    notebook = nbformat.read(chapter, as_version=4)
+    notebook.cells = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    for cell in notebook.cells:
+        cell.outputs = []
+        cell.execution_count = None
+    notebook.metadata.pop("widgets", None)
+    nbformat.write(notebook, folder / chapter.name)
+
+
+@pytest.fixture(scope="session")
 def lab_url(tmp_path_factory):
-    """A JupyterLab server over a copy of the chapters; no token, no announcements, no update checks.
+    """A JupyterLab server over a copy of the chapters (`code_only_copy`); no token, no announcements, no update
+    checks.
 
     Settings, workspaces and config live in a fresh folder, so nothing a person's own JupyterLab saved (an open
     tab, a dialog to restore) can change what the test sees.
@@ -36,7 +52,7 @@ def lab_url(tmp_path_factory):
     root = tmp_path_factory.mktemp("lab")
     state = tmp_path_factory.mktemp("lab-state")
     for path in CHAPTER_NOTEBOOKS:
-        shutil.copy(path, root / path.name)
+        code_only_copy(path, root)
     port = _free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "jupyterlab", "--allow-root", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
@@ -84,6 +100,7 @@ def test_live_sliders_recompute_their_picture(chapter, lab_url, browser):
         page.wait_for_function(
             "n => document.querySelectorAll('.jp-OutputArea-output .widget-vbox').length >= n",
             arg=expected,
+            polling=250,  # not every frame: the chapter takes tens of seconds, and the browser shares the cores
             timeout=RUN_TIMEOUT_MS,
         )
         assert sliders.count() == expected, f"{sliders.count()} live sliders, the saved notebook has {expected}"
@@ -130,6 +147,7 @@ def _wait_for_a_new_picture(page, view, before):
     page.wait_for_function(
         "([box, old]) => box.querySelector('img').getAttribute('src') !== old",
         arg=[view.element_handle(), before],
+        polling=100,
         timeout=60_000,
     )
 
