@@ -41,6 +41,16 @@ MATHJAX_SCRIPTS = re.compile(
 )
 
 
+# MathJax in the browser scales each formula so that its x-height matches the surrounding text's (matchFontHeight):
+# 1ex of the text over the 0.442em x-height of MathJax's TeX fonts. Node cannot measure the reader's font, but CSS can:
+# `ex` in font-size is the parent's x-height, so the formulas keep the size MathJax gave them (127% in DejaVu Sans).
+MATCH_FONT_HEIGHT = """
+mjx-container[jax="CHTML"] {
+  font-size: calc(1ex / 0.442);
+}
+"""
+
+
 def _tex(escaped, element):
     """(TeX, display) of a formula as Sphinx wrote it: \\(...\\) inline, \\[...\\] or a bare environment displayed."""
     tex = html.unescape(escaped).strip()
@@ -103,7 +113,7 @@ def render_math(app, exception):
 
     static = outdir / STATIC
     static.mkdir(parents=True, exist_ok=True)
-    (static / "chtml.css").write_text(rendered["css"], encoding="utf-8")
+    (static / "chtml.css").write_text(rendered["css"] + MATCH_FONT_HEIGHT, encoding="utf-8")
     shutil.copytree(FONTS, static / "woff-v2", dirs_exist_ok=True)
 
     for path, (text, found) in written.items():
