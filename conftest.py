@@ -18,16 +18,16 @@ else). This file sits at the top of the repository, not in tests/, because the n
 # Files whose tests of one chapter (the test's parameter) share one run of it.
 PER_CHAPTER_FILES = {"tests/test_student.py"}
 
-# Seconds of one core a test takes (measured on the 2-core machine, December 2026), by test function, else by file,
-# for the order only: a wrong estimate makes the run slower, never different. A notebook's estimate is per cell;
-# anything unlisted is quick.
+# Seconds of one core a test takes (CPU time of the test and every process it starts, measured on the 2-core machine
+# in December 2026), by test function, else by file, for the order only: a wrong estimate makes the run slower, never
+# different. A notebook's estimate is per cell; anything unlisted is quick.
 SECONDS_PER_TEST = {
     # The site's first test: scheduled first, so it builds the book while the other worker runs chapters.
     "tests/test_book.py::test_book_builds_without_a_single_warning": 60,
-    "tests/test_live_widgets.py": 40,
-    "tests/test_cpu_independence.py": 35,
-    "tests/test_accessibility.py": 15,
-    "tests/test_student.py": 10,
+    "tests/test_live_widgets.py": 50,
+    "tests/test_cpu_independence.py": 45,
+    "tests/test_accessibility.py": 25,
+    "tests/test_student.py": 8,
     "tests/test_figures_slider.py": 5,
     "tests/test_browser.py": 3,
     "tests/test_site_speed.py": 3,

@@ -39,8 +39,8 @@ def _queue(nodeids):
 
 
 def test_the_longest_work_goes_first_and_the_quick_tests_fill_in_behind():
-    """Longest processing time first: the book's build, then the chapter re-runs (live sliders, another processor,
-    the student edition, a notebook's cells), the page audits, then the quick tests, in collection order among
+    """Longest processing time first: the book's build, then the chapter re-runs (live sliders, another processor),
+    the page audits, the student edition and a notebook's cells, then the quick tests, in collection order among
     equals."""
     collected = [f"tests/test_numerics.py::test_{n}" for n in range(300)]
     collected += ["tests/test_accessibility.py::test_a[pages/intro-light]", "tests/test_browser.py::test_b[x]"]
@@ -53,11 +53,11 @@ def test_the_longest_work_goes_first_and_the_quick_tests_fill_in_behind():
         "tests/test_book.py::test_book_builds_without_a_single_warning",
         "tests/test_live_widgets.py::test_x[01_x]",
         "tests/test_cpu_independence.py::test_x[01_x]",
+        "tests/test_accessibility.py::test_a[pages/intro-light]",
         "tests/test_student.py[01_x]",
         "tests/test_student.py[02_x]",
         "chapters/01_x.ipynb",
         "chapters/02_x.ipynb",
-        "tests/test_accessibility.py::test_a[pages/intro-light]",
         "tests/test_browser.py::test_b[x]",
         "tests/test_numerics.py::test_0",
     ]
