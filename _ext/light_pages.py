@@ -47,16 +47,21 @@ INLINE_PNG = re.compile(r'<img src="data:image/png;base64,([A-Za-z0-9+/=]+)"')
 
 
 def _first_paragraph(doctree):
-    for paragraph in doctree.findall(nodes.paragraph):
-        if paragraph.next_node(nodes.literal_block) or any(
+    """The first paragraph of prose (at least 40 characters) with no formula in it (TeX reads badly in a search
+    result), else the first paragraph of prose."""
+    prose = [
+        paragraph
+        for paragraph in doctree.findall(nodes.paragraph)
+        if not paragraph.next_node(nodes.literal_block)
+        and not any(
             isinstance(parent, (nodes.admonition, nodes.container, nodes.citation, nodes.footnote, nodes.table))
             for parent in _ancestors(paragraph)
-        ):
-            continue
-        text = " ".join(paragraph.astext().split())
-        if len(text) >= 40:
-            return text
-    return ""
+        )
+        and len(paragraph.astext()) >= 40
+    ]
+    without_math = [paragraph for paragraph in prose if not paragraph.next_node(nodes.math)]
+    chosen = (without_math or prose)[:1]
+    return " ".join(chosen[0].astext().split()) if chosen else ""
 
 
 def _ancestors(node):
@@ -76,8 +81,8 @@ def add_description(app, pagename, templatename, context, doctree):
         return
     text = _first_paragraph(doctree) if doctree is not None else ""
     if not text:
-        title = re.sub(r"<[^>]+>", "", context.get("title") or "")
-        text = f"{html.unescape(title)}: {app.config.html_title or app.config.project}."
+        title = html.unescape(re.sub(r"<[^>]+>", "", context.get("title") or "")) or pagename.replace("gen", "")
+        text = f"{title.capitalize()} of {app.config.html_title or app.config.project}: every page of the book."
     meta = f'<meta name="description" content="{html.escape(_shorten(text))}" />\n'
     context["metatags"] = context.get("metatags", "") + meta
 

@@ -10,9 +10,10 @@ _static/math/chtml.css, that holds exactly the glyphs the book uses (its fonts i
 only by the pages that need them). The wrapper keeps its class "math", so a test can still count formulas. A TeX
 error fails the build, naming the formula and the page.
 
-Why MathJax and not KaTeX: the book's formulas were written for MathJax (and rendered by it so far), so every macro
-and environment keeps working, and the pages look exactly as before; KaTeX lacks some of what MathJax reads (e.g.
-SymPy's ``\\begin{matrix}`` inside ``\\begin{split}``) and would change the look of every formula.
+Why MathJax and not KaTeX: the book's formulas, SymPy's LaTeX output among them, were written for MathJax and
+rendered by it so far; running the same MathJax (3.2.2, the version the offline build served) at build time keeps
+every macro and environment working and the pages looking as before, where KaTeX, which implements a subset of TeX
+of its own, would have to be checked formula by formula and changes the look of every one.
 
 The TeX of every page is kept in the doctree folder (math-formulas.json), so an incremental build, which rewrites only
 some pages, still writes a stylesheet that covers every page.
