@@ -256,10 +256,18 @@ DLSE = sp.diff(sp.log(sum(sp.exp(z) for z in THREE)), THREE[0])
 
 FULL_FEEDBACK = [
     (
-        # No known transformation: the counterexample alone (no constant offset, though the first one is large).
+        # No known transformation: the counterexample alone (no constant offset, no ratio, no slip).
+        sp.exp(Z1) * sp.exp(Z2),
+        S1,
+        ["not equal to the reference", "at z1 = 0.82, z2 = -1.38: yours is 0.571209, the reference is 0.90025"],
+    ),
+    (
+        # The own term left out of the denominator: exp(z1) / exp(z2) is exp(z1) / (exp(z1) + exp(z2) - exp(z1)).
         sp.exp(Z1) / sp.exp(Z2),
         S1,
-        ["not equal to the reference", "at z1 = 0.82, z2 = -1.38: yours is 9.02501, the reference is 0.90025"],
+        ["not equal to the reference", "at z1 = 0.82, z2 = -1.38: yours is 9.02501, the reference is 0.90025",
+         "hint: a term is missing from the denominator: it sums over every class, exp(z1) + exp(z2), and yours "
+         "leaves out exp(z1)"],
     ),
     (
         # 1 - s_1 of three classes is no swap of two symbols: it is named as the complement.
@@ -410,6 +418,8 @@ FULL_FEEDBACK = [
         [
             "not equal to the reference",
             "at z1 = 0.82, z2 = -1.38: yours is 9.02501, the reference is 0.90025",
+            "hint: a term is missing from the denominator: it sums over every class, exp(z1) + exp(z2), and yours "
+            "leaves out exp(z1)",
             "note: your symbols z1, z2 were made without real=True; they were matched to the reference's by name",
         ],
     ),

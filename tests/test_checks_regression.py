@@ -157,8 +157,13 @@ def test_l2_gradient_without_the_shift_fails_on_the_large_scores_with_a_stabilit
             lambda z, y, t: -np.mean(
                 np.log(np.clip(scipy.special.softmax(z / t, axis=1), 1e-12, 1)[np.arange(len(y)), y])
             ),
-            "clipped at 1e-12",
+            "floored at 1e-12",
         ),
+        (
+            lambda z, y, t: -np.mean(np.nan_to_num(np.log(scipy.special.softmax(z / t, axis=1)))[np.arange(len(y)), y]),
+            "np.nan_to_num(np.log(p))",
+        ),
+        (lambda z, y, t: np.mean(scipy.special.log_softmax(z / t, axis=1)[np.arange(len(y)), y]), "sign is wrong"),
     ],
 )
 def test_tempered_loss_mistakes_are_named(fn, words):
@@ -276,10 +281,10 @@ def test_the_feedback_on_each_case_is_the_reviewed_one():
     assert_snapshot("checks/regression_cases", "\n".join(blocks))
 
 
-@pytest.mark.parametrize("floor", [1e-7, 1e-8, 1e-10, 1e-12, 1e-15, 1e-16, np.finfo(np.float64).eps])
+@pytest.mark.parametrize("floor", [1e-7, 1e-8, 1e-10, 1e-12, 1e-15, 1e-16, 1e-300, np.finfo(np.float64).eps])
 def test_a_probability_clipped_at_any_usual_floor_is_named_with_that_floor(floor):
-    """Clipping hides the inf of log(0) at T = 0.01 but caps the loss at -log(floor): each floor people use (1e-7 in
-    Keras, 1e-15 in scikit-learn, machine epsilon) is recognised and named."""
+    """Clipping hides the inf of log(0) at T = 0.01 but caps the loss at -log(floor): any power of ten people use
+    (1e-7 in Keras, 1e-15 in scikit-learn, 1e-300) is named; machine epsilon is named a clip without its value."""
 
     def clipped(z, y, t):
         p = np.clip(scipy.special.softmax(z / t, axis=1), floor, 1.0)
@@ -287,7 +292,11 @@ def test_a_probability_clipped_at_any_usual_floor_is_named_with_that_floor(floor
 
     result, printed = run(check_tempered_loss, clipped)
     assert result.failed_case == "a small temperature, T = 0.01"
-    assert f"the probability was clipped at {floor:g} before the log" in printed, printed
+    if floor == np.finfo(np.float64).eps:
+        assert "clipping the probability (np.clip(p, eps, 1) or log(p + eps)) caps each loss" in printed, printed
+    else:
+        power = f"1e-{round(-np.log10(floor))}"
+        assert f"a probability floored at {power} (np.clip(p, {power}, 1)" in printed, printed
 
 
 @pytest.mark.parametrize("width", [1, 2, 3, 5])

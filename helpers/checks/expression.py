@@ -217,6 +217,9 @@ def _diagnose(answer, reference, points, yours, expected):
     offsets = [y - e for y, e in zip(yours, expected)]
     if np.allclose(offsets, offsets[0], rtol=1e-9, atol=1e-12) and abs(offsets[0]) > NEAR:
         return f"your answer differs from the reference by the constant {_show(offsets[0], 6)}"
+    for form, hint in _slips(reference):
+        if _agrees(yours, [_value_at(form, p) for p in points]):
+            return hint
     worst = max(abs(y - e) / max(abs(e), 1e-300) for y, e in zip(yours, expected))
     if worst < NEAR:
         # The shortest first (2.718 before 0.333333333333), ties in text order so the hint is reproducible.
@@ -226,6 +229,80 @@ def _diagnose(answer, reference, points, yours, expected):
             f"very close but not equal (relative difference up to {worst:.1g} at the sample points{which}): "
             "is a constant rounded, e.g. 2.718 for e? use sp.exp(...) and exact numbers such as sp.Rational(1, 3)"
         )
+    return None
+
+
+def _slips(reference):
+    """The reference's common wrong forms, each with the hint that names the slip, in the order they are tried.
+
+    A term left out of a denominator (the own term of a softmax's sum, say), the square of the denominator that the
+    quotient-rule habit adds (or a squared denominator left unsquared), one derivative too many, the log or the exp
+    of the answer (log-softmax for softmax), and a factor of one symbol too many or missing (a 1/T, say).
+    """
+    import sympy as sp
+
+    symbols = sorted(reference.free_symbols, key=str)
+    numerator, denominator = sp.fraction(sp.together(reference))
+    base, exponent = denominator.as_base_exp()
+    for factor in sp.Mul.make_args(denominator):
+        inner, power = factor.as_base_exp()
+        if isinstance(inner, sp.Add):
+            base, exponent = inner, power
+    if isinstance(base, sp.Add):
+        for term in base.args:
+            yield numerator / denominator.xreplace({base: base - term}), (
+                f"a term is missing from the denominator: it sums over every class, {base}, and yours leaves out "
+                f"{term}")
+    if exponent == 2:
+        yield numerator / denominator.xreplace({base**2: base}), (
+            f"the square is missing: the reference divides by ({base})**2")
+    elif denominator != 1:
+        yield numerator / denominator**2, (
+            "the denominator is squared, as the quotient rule's v**2 would make it: here the reference divides by "
+            f"{denominator} itself")
+    for v in symbols:
+        yield sp.diff(reference, v), f"one derivative too many: your answer is the derivative of the reference in {v}"
+    yield sp.log(reference), "your answer is the log of the reference (log-softmax for softmax?): take its exp"
+    yield sp.exp(reference), "your answer is exp of the reference: the reference is its log"
+    for v in symbols:
+        yield reference * v, f"a factor 1/{v} is missing: your answer is the reference times {v}"
+        yield reference / v, f"an extra factor 1/{v}: your answer is the reference divided by {v}"
+
+
+def _parenthesised(text):
+    """Each way of adding one pair of parentheses around the operand right of a / or ** (or left of a /)."""
+    ops = [(i, 2) for i in range(len(text) - 1) if text[i:i + 2] == "**"]
+    ops += [(i, 1) for i, c in enumerate(text) if c in "/^" and text[i:i + 2] != "**" and text[i - 1:i + 1] != "**"]
+    # a leading minus: at the start, or after an opening parenthesis or another operator
+    ops += [(i, 1) for i, c in enumerate(text)
+            if c == "-" and (not text[:i].strip() or text[:i].rstrip()[-1] in "(*/+-^")]
+    for i, width in sorted(ops):
+        after = i + width
+        for end in range(after + 1, len(text) + 1):
+            right = text[after:end]
+            if (end == len(text) or text[end] in "+-*/ )") and right.strip() and right.count("(") == right.count(")"):
+                yield f"{text[:after]}({right.strip()}){text[end:]}"
+        if text[i] == "/":
+            for begin in range(i - 1, -1, -1):
+                left = text[begin:i]
+                if (begin == 0 or text[begin - 1] in "+-*/ (") and left.strip() and left.count("(") == left.count(")"):
+                    yield f"{text[:begin]}({left.strip()}){text[i:]}"
+
+
+def _precedence_slip(text, read, points, expected):
+    """For a string answer: the one pair of parentheses that makes it the reference, named; else None."""
+    seen = set()
+    for fixed in _parenthesised(text):
+        if fixed in seen:
+            continue
+        seen.add(fixed)
+        try:
+            candidate = read(fixed)
+        except Exception:  # noqa: BLE001 -- a candidate that does not parse is no fix
+            continue
+        if _agrees([_value_at(candidate, p) for p in points], expected):
+            return (f"operator precedence: with one more pair of parentheses, {fixed!r} equals the reference; "
+                    "/, ** and a leading minus apply only to the term next to them")
     return None
 
 
@@ -361,7 +438,14 @@ def _expression_result(name, expr, reference, symbols=None, as_function_of=None)
     if not answer.free_symbols and symbols:
         lines.append(f"hint: your answer is a number; write a formula in {allowed}")
     else:
-        hint = _diagnose(answer, reference, points, yours, expected)
+        hint = None
+        if isinstance(expr, str):  # first: a missing pair of parentheses can look like another slip (1/1 + e**u)
+            def read(text):
+                again = _replace_declared(_read_answer(text, reference, declared), declared)
+                return _match_symbols(again, reference)[0]
+
+            hint = _precedence_slip(" ".join(expr.split()), read, points, expected)
+        hint = hint or _diagnose(answer, reference, points, yours, expected)
         if hint:
             lines.append(f"hint: {hint}")
     if note:

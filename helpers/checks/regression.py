@@ -219,13 +219,28 @@ def _tempered_value_hint(case, got):
     for value, hint in candidates:
         if close(got, np.asarray(value)):
             return hint
-    true_class = numerics.softmax(z / t)[np.arange(m), y]
-    for floor in (1e-7, 1e-8, 1e-10, 1e-12, 1e-15, 1e-16, np.finfo(np.float64).eps):
-        if close(got, np.asarray(-np.mean(np.log(np.maximum(true_class, floor))))):
-            return (
-                f"the probability was clipped at {floor:g} before the log: that hides the inf but caps "
-                "each example's loss at -log(floor); compute a log-softmax instead"
-            )
+    log_p = numerics.log_softmax(z / t)
+    rows = np.arange(m)
+    with np.errstate(all="ignore"):
+        log_of_p = np.log(numerics.softmax(z / t))
+    slips = (
+        (-np.mean(np.nan_to_num(log_of_p)[rows, y]),
+         "np.nan_to_num(np.log(p)) turns the -inf of an underflowed probability into -1.8e308, so the loss becomes "
+         "about 1e308 instead of its true value; compute a log-softmax, (z / T) - logsumexp(z / T), instead of log(p)"),
+        (np.mean(log_p[rows, y]), "the sign is wrong: the loss is MINUS the mean log-probability of the true class"),
+        (-np.mean(log_p[rows, y]) / np.log(10), "use the natural log (np.log), not log10"),
+        (-np.mean(log_p[rows, y]) / z.shape[1], "you divided by m * k: a mean over the whole (m, k) array also "
+                                                "averages over the classes; divide by m only"),
+        (-np.mean(numerics.log_softmax((z / t).T).T[rows, y]),
+         "softmax over the wrong axis: normalise each row (axis=-1), not each column"),
+    )
+    for value, hint in slips:
+        if close(got, np.asarray(value)):
+            return hint
+    if got < case.expected:  # a clipped probability (any floor) makes the loss smaller, never larger
+        from helpers.checks.cross_entropy import _capped_hint
+
+        return _capped_hint(z / t, y, float(got)) or case.wrong_hint
     return case.wrong_hint
 
 

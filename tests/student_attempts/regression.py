@@ -395,7 +395,7 @@ ATTEMPTS = [
     wrong("tempered: loss / t", tempered_loss_divided, check_tempered_loss, "divided by T afterwards"),
     wrong("tempered: naive exp", tempered_naive_exp, check_tempered_loss, "inf", "log-softmax",
           failed_case="a small temperature, T = 0.01"),
-    wrong("tempered: clipped", tempered_clipped, check_tempered_loss, "clipped at 1e-08", "log-softmax",
+    wrong("tempered: clipped", tempered_clipped, check_tempered_loss, "floored at 1e-8", "log-softmax",
           failed_case="a small temperature, T = 0.01"),
     wrong("tempered: one max for the batch", tempered_global_max, check_tempered_loss, "its own maximum",
           "whole batch", failed_case="two examples far apart, T = 1"),
