@@ -153,10 +153,9 @@ class PrintOutputs(SphinxPostTransform):
             legend += nodes.Text("Interactive on the website: ")
             legend += nodes.reference(url, url, refuri=url)
             legend += nodes.Text(".")
-        paragraphs = [legend]
-        if text and alt:
-            paragraphs.append(nodes.paragraph("", "", nodes.literal(text, text)))
-        return self._figure(image, caption, paragraphs)
+        figure = self._figure(image, caption, [legend])
+        # The state's text (the numbers the website prints under the picture), as it is printed: lines kept.
+        return [figure, nodes.literal_block(text, text)] if text and alt else figure
 
     def _page_url(self, node, docname):
         """The website address of the section that holds `node` (the page, then the section's anchor)."""
@@ -225,7 +224,8 @@ class BookStructure(SphinxPostTransform):
             elif not part.numbered and not seen_numbered:
                 starts.setdefault(first, "\\setcounter{secnumdepth}{-1}")
             elif not part.numbered and seen_numbered:
-                starts[first] = "\\appendix\\setcounter{secnumdepth}{\\printSecnumdepth}"
+                # Appendices A, B, ...; their sections unnumbered, as on the website (some titles carry numbers).
+                starts[first] = "\\appendix\\setcounter{secnumdepth}{0}"
         for sof in self.document.findall(addnodes.start_of_file):
             if sof.get("docname") in starts:
                 sof.insert(0, nodes.raw("", starts[sof["docname"]] + "\n", format="latex"))
