@@ -13,7 +13,10 @@ True
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import functools
+import io
 import math
 import weakref
 from fractions import Fraction
@@ -21,7 +24,7 @@ from typing import Callable
 
 import numpy as np
 
-from helpers.checks._core import LOG_MAX, Case, CheckResult, Spec, close, random_logits, run_check
+from helpers.checks._core import LOG_MAX, Case, CheckResult, Spec, close, emit, random_logits, run_check
 
 __all__ = ["check_online_softmax", "check_two_sum", "check_ulp_distance"]
 
@@ -79,6 +82,16 @@ def _ulp_diagnose(case, got):
                     "across 1 the steps below are half as wide as those above. " + _ULP_FORMULA)
     if close(got, abs(int(np.float64(a).view(np.int64)) - int(np.float64(b).view(np.int64)))):
         return _NEGATIVE_HINT
+    eps = np.finfo(np.float64).eps
+    if close(got, abs(a - b) / eps):
+        return ("you divided the gap by machine epsilon, the ulp of 1 only: the ulp of a number doubles at every "
+                "power of two, so count the floats instead. " + _ULP_FORMULA)
+    if close(got, abs(int(np.float32(a).view(np.int32)) - int(np.float32(b).view(np.int32)))):
+        return "you counted float32 steps (int32 bit patterns): the distance counts float64 steps, view(np.int64)"
+    top = max(abs(a), abs(b))
+    if top > 0 and any(close(got, abs(a - b) / top / unit) for unit in (eps, eps / 2)):
+        return ("that is the relative difference |a - b| / max(|a|, |b|) in units of eps (or u), not a count of "
+                "floats: neighbours in one binade are 1 apart whatever their size. " + _ULP_FORMULA)
     return None
 
 
@@ -154,6 +167,10 @@ def _two_sum_diagnose(case, got):
                 "Fast2Sum is e = q - (s - p) for |p| >= |q|, and TwoSum works for any order")
     if e != 0 and close(got[1], -e):
         return "the error has the wrong sign: e is what must be added to s to get p + q exactly, e = (p + q) - s"
+    q_virtual = s - p
+    if got[1] == (p - (s - q)) + (q - q_virtual):
+        return ("p_virtual must come from q_virtual: p_virtual = s - q_virtual, not s - q (the formula is not "
+                "symmetric in p and q). " + _TWO_SUM_FORMULA)
     # s is exact, so e is wrong by a whole rounding error: never a near miss, whatever the core's tolerance says.
     return case.wrong_hint
 
@@ -245,6 +262,24 @@ class ChunkStream:
             np.array_equal(a, b) for a, b in zip(self.chunks, other.chunks))
 
     __hash__ = None
+
+
+_STREAM_HINTS = {
+    _READ_TWICE: "one pass: update mu and ell inside a single `for chunk in chunks` loop; a max first and a sum "
+                 "after (two loops, or sum(...) after max(...)) reads the scores twice",
+    _KEPT: "keep only mu and ell from one chunk to the next: list(chunks), or appending each chunk, holds every "
+           "chunk in memory",
+    _NO_ARRAY: "chunks is a stream, not an array: loop `for chunk in chunks` and apply np.max and np.exp to each chunk",
+}
+
+
+def _stream_explained(result):
+    """A stream the reader's function used as it cannot be used raises the stream's own message: say how to fix it."""
+    for message, hint in _STREAM_HINTS.items():
+        if message in result.feedback:
+            lines = [line for line in result.messages if not line.startswith("  hint:")]
+            return dataclasses.replace(result, messages=(*lines, f"  hint: {hint}"))
+    return result
 
 
 def _one_pass(fn):
@@ -366,4 +401,7 @@ def check_online_softmax(fn: Callable | None) -> CheckResult:
     ✓ check_online_softmax: all 8 checks passed
     True
     """
-    return run_check(_ONLINE, _one_pass(fn))
+    with contextlib.redirect_stdout(io.StringIO()):
+        result = _stream_explained(run_check(_ONLINE, _one_pass(fn)))
+    emit(result.messages)
+    return result
