@@ -377,6 +377,11 @@ EXCEPTION_HINTS = [
         "keepdims=True so each row is normalised on its own",
     ),
     (
+        lambda x: np.ones((3, 4, 4)) - np.ones((3, 3, 4)),  # s[:, None] * s[None, :] on a batch of 3 rows of 4
+        "shapes (3, 4, 4) and (3, 3, 4) do not line up: s[:, None] * s[None, :] on a batch pairs every row with every "
+        "other row; index the last axis, s[..., :, None] * s[..., None, :]",
+    ),
+    (
         lambda x: np.ones((2, 3)) - np.ones((2, 4)),
         "shapes (2, 3) and (2, 4) have different numbers of columns: build every array with the input's number of "
         "columns (x.shape[-1]), one per class",

@@ -461,6 +461,9 @@ def _broadcast_hint(text):
         a, b = sorted(shapes, key=len, reverse=True)
         if len(a) == len(b) + 1 and a[:-1] == b:  # (m, k) against (m,): a reduction lost its axis
             return f"shapes {a} and {b} do not line up: a reduction over the last axis dropped it; {PER_ROW}"
+        if len(a) == len(b) == 3 and a[0] == b[0] and (a[1] == a[0]) != (b[1] == b[0]):  # (m, n, n), (m, m, n)
+            return (f"shapes {a} and {b} do not line up: s[:, None] * s[None, :] on a batch pairs every row with "
+                    "every other row; index the last axis, s[..., :, None] * s[..., None, :]")
         if len(a) == len(b) == 2 and a[0] == b[0] and a[1] != b[1]:
             return (f"shapes {a} and {b} have different numbers of columns: build every array with the input's number "
                     f"of columns (x.shape[-1]), one per class")

@@ -362,6 +362,9 @@ def _online_diagnose(case, got):
                 "max, so multiply ell by exp(mu_old - mu_new) first. " + _ONLINE_FORMULA)
     if close(got[1], _model(chunks, -np.inf, np.max, inverted=True)[1]):
         return "the rescaling factor is upside down: multiply the old sum by exp(mu_old - mu_new), which is <= 1"
+    if len(chunks) > 1 and close(got[1], ell + math.fsum(np.exp(chunks[0] - mu))):
+        return ("the first chunk was counted twice: after starting mu and ell from it, skip it in the loop (or start "
+                "from mu = -inf, ell = 0 and let the loop take every chunk once)")
     if close(got[1], np.log(ell)):
         return "ell came back as log(ell): return the running sum itself, sum(exp(z - mu))"
     if z.max() < LOG_MAX and close(got[1], np.exp(z).sum()):
