@@ -141,7 +141,7 @@ def test_every_figure_of_the_website_has_a_numbered_counterpart_in_its_chapter(t
     for number, (docname, path) in enumerate(chapters, start=1):
         shown = _figures(path)
         chapter = _chapter(text, number)
-        captions = sorted(set(re.findall(rf"^Fig\. {number}\.(\d+):", chapter, flags=re.M)), key=int)
+        captions = sorted(set(re.findall(rf"^\f*Fig\. {number}\.(\d+):", chapter, flags=re.M)), key=int)
         assert captions == [str(k) for k in range(1, len(shown) + 1)], f"{docname}: {len(shown)} figures online"
         printed = _squeeze(chapter)
         for plain in shown:
@@ -173,9 +173,9 @@ def test_solutions_come_after_the_exercises_at_the_end_of_their_chapter(text):
     chapters = [doc for doc in _docs() if doc[0].startswith("chapters/")]
     for number, (docname, _) in enumerate(chapters, start=1):
         chapter = _chapter(text, number)
-        heading = re.search(rf"^{number}\.\d+ Solutions$", chapter, flags=re.M)
+        heading = re.search(rf"^\f*{number}\.\d+ Solutions$", chapter, flags=re.M)
         assert heading, f"{docname}: no Solutions section"
-        exercises = [m.start() for m in re.finditer(rf"^Exercise {number}\.[\d.]+ ", chapter, flags=re.M)]
+        exercises = [m.start() for m in re.finditer(rf"^\f*Exercise {number}\.[\d.]+ ", chapter, flags=re.M)]
         solutions = [m.start() for m in re.finditer(r"Solution to Exercise", chapter)]
         assert exercises and len(solutions) == len(exercises), docname
         assert max(exercises) < heading.start() < min(solutions), f"{docname}: a solution under its exercise"
