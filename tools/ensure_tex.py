@@ -40,7 +40,7 @@ APT_PACKAGES = (
 )
 PROGRAMS = {"xelatex": "--version", "latexmk": "--version", "xindy": "-V", "pdftotext": "-v", "pdftoppm": "-v"}
 FONTS = ("FreeSerif", "FreeSans", "DejaVu Sans Mono")
-LATEX_PACKAGES = ("fncychap.sty", "tabulary.sty", "varwidth.sty", "pgfplots.sty", "newunicodechar.sty",
+LATEX_PACKAGES = ("fncychap.sty", "tabulary.sty", "varwidth.sty", "pgfplots.sty", "newunicodechar.sty", "adjustbox.sty",
                   "capt-of.sty", "needspace.sty", "polyglossia.sty", "unicode-math.sty")
 FIX = "apt-get update && apt-get install -y --no-install-recommends " + " ".join(APT_PACKAGES)
 # In the venv; else (the system's Python, as .ci/run calls it, or a read-only venv) in the temporary folder.
