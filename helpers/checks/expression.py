@@ -220,6 +220,9 @@ def _diagnose(answer, reference, points, yours, expected):
     for form, hint in _slips(reference):
         if _agrees(yours, [_value_at(form, p) for p in points]):
             return hint
+    for v in symbols:  # the answer one step short: its derivative is the reference
+        if _agrees([_value_at(sp.diff(answer, v), p) for p in points], expected):
+            return f"one derivative too few: the derivative of your answer in {v} is the reference"
     worst = max(abs(y - e) / max(abs(e), 1e-300) for y, e in zip(yours, expected))
     if worst < NEAR:
         # The shortest first (2.718 before 0.333333333333), ties in text order so the hint is reproducible.
@@ -253,6 +256,10 @@ def _slips(reference):
             yield numerator / denominator.xreplace({base: base - term}), (
                 f"a term is missing from the denominator: it sums over every class, {base}, and yours leaves out "
                 f"{term}")
+    if denominator != 1 and numerator != 1:
+        yield numerator, f"the denominator is missing: the reference divides {numerator} by {denominator}"
+        yield 1 / denominator, (f"the numerator is missing: the reference is {numerator} over {denominator} (in a "
+                                "chain rule, the inner derivative?)")
     if exponent == 2:
         yield numerator / denominator.xreplace({base**2: base}), (
             f"the square is missing: the reference divides by ({base})**2")
@@ -267,6 +274,10 @@ def _slips(reference):
     for v in symbols:
         yield reference * v, f"a factor 1/{v} is missing: your answer is the reference times {v}"
         yield reference / v, f"an extra factor 1/{v}: your answer is the reference divided by {v}"
+    for v in symbols:
+        yield reference.xreplace({v: -v}), (
+            f"your answer is the reference with -{v} in place of {v}: a minus sign reaches {v} that should not "
+            "(parentheses, as in -(z1 - z2), make a minus apply to a whole difference)")
 
 
 def _parenthesised(text):
