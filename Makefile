@@ -11,7 +11,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: book test unit lab notebooks student constraints clean explore mutation bench pdf lighthouse
+.PHONY: book test unit lab notebooks student constraints clean explore mutation bench pdf lighthouse assignments grade
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -89,6 +89,16 @@ pdf: $(VENV)/.test
 student: $(VENV)/.book
 	$(BIN)/python tools/student_edition.py _build/student
 	@echo "Student notebooks written to $(CURDIR)/_build/student/"
+
+# Graded assignments, one per chapter (otter-grader): _build/assignments/<chapter>/student/ to hand out,
+# autograder/ with the Gradescope zip, instructor/ with the master notebook (pages/instructors.md).
+assignments: $(VENV)/.test
+	$(BIN)/python tools/assignments.py build _build/assignments
+
+# Grade a folder of submitted notebooks locally, no Docker: make grade CHAPTER=01_softmax SUBMISSIONS=folder
+# writes scores.csv (one row per submission, a column per question).
+grade: $(VENV)/.test
+	$(BIN)/python tools/assignments.py grade _build/assignments/$(CHAPTER) $(SUBMISSIONS) --csv $(or $(CSV),scores.csv)
 
 # JupyterLab is pinned in requirements-test.txt (the live-widget test drives it), not in requirements.txt:
 # Binder brings its own.
