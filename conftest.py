@@ -17,6 +17,8 @@ else). This file sits at the top of the repository, not in tests/, because the n
 
 # Files whose tests of one chapter (the test's parameter) share one run of it.
 PER_CHAPTER_FILES = {"tests/test_student.py"}
+# Files whose tests all share one expensive module fixture (the assignments' build): one worker runs them all.
+ONE_WORKER_FILES = {"tests/test_assignments.py"}
 
 # Seconds of one core a test takes (CPU time of the test and every process it starts, measured on the 2-core machine
 # in December 2026), by test function, else by file, for the order only: a wrong estimate makes the run slower, never
@@ -28,6 +30,7 @@ SECONDS_PER_TEST = {
     "tests/test_cpu_independence.py": 45,
     "tests/test_accessibility.py": 25,
     "tests/test_student.py": 8,
+    "tests/test_assignments.py": 2,
     "tests/test_figures_slider.py": 5,
     "tests/test_browser.py": 3,
     "tests/test_site_speed.py": 3,
@@ -39,7 +42,7 @@ QUICK_TEST_SECONDS = 0.1
 def work_unit(nodeid):
     """The tests that must run together on one worker are those with the same work unit."""
     path = nodeid.split("::", 1)[0]
-    if path.endswith(".ipynb"):
+    if path.endswith(".ipynb") or path in ONE_WORKER_FILES:
         return path
     if path in PER_CHAPTER_FILES and nodeid.endswith("]"):
         return path + "[" + nodeid.rsplit("[", 1)[1]
