@@ -31,9 +31,9 @@ SECONDS_PER_TEST = {
     "tests/test_accessibility.py": 25,
     "tests/test_student.py": 8,
     "tests/test_assignments.py": 2,
-    "tests/test_figures_slider.py": 5,
     "tests/test_browser.py": 3,
-    "tests/test_site_speed.py": 3,
+    "tests/test_figures_slider.py::test_in_a_browser_both_controls_swap_the_visible_state": 3,
+    "tests/test_figures_slider.py::test_two_sliders_on_one_page_do_not_share_their_radio_buttons": 3,
 }
 SECONDS_PER_NOTEBOOK_CELL = 0.5
 QUICK_TEST_SECONDS = 0.1
