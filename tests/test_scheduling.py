@@ -62,3 +62,8 @@ def test_the_longest_work_goes_first_and_the_quick_tests_fill_in_behind():
         "tests/test_numerics.py::test_0",
     ]
     assert order[10:] == [f"tests/test_numerics.py::test_{n}" for n in range(1, 300)] + ["tests/test_book.py::test_a"]
+
+
+def test_a_file_with_one_shared_build_runs_on_one_worker():
+    for path in top_conftest.ONE_WORKER_FILES:
+        assert work_unit(f"{path}::test_a[1]") == work_unit(f"{path}::test_b") == path
