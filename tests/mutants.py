@@ -393,3 +393,105 @@ def observably_wrong(mutant, usable):
         if isinstance(got, Exception) or not _agrees(got, expected):
             return args
     return None
+
+
+# --------------------------------------------------------------------------- the symbolic exercises
+
+
+@dataclass(frozen=True)
+class SymbolicSolution:
+    """A symbolic exercise's solution: the statements before its check_expression call, the name they assign and
+    the exercise's name."""
+
+    chapter: str
+    name: str
+    variable: str
+    source: str
+
+
+def symbolic_solutions():
+    """Every solution cell that ends ``checks.check_expression(my_..., ..., name=...)``: its statements before it."""
+    found = []
+    for path in sorted(CHAPTERS.glob("*.ipynb")):
+        for cell in json.loads(path.read_text())["cells"]:
+            if cell["cell_type"] != "code" or "solution" not in cell.get("metadata", {}).get("tags", []):
+                continue
+            tree = ast.parse("".join(cell["source"]))
+            for i, stmt in enumerate(tree.body):
+                call = stmt.value if isinstance(stmt, ast.Expr) else None
+                if (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)
+                        and call.func.attr == "check_expression" and isinstance(call.args[0], ast.Name)):
+                    name = next(k.value.value for k in call.keywords if k.arg == "name")
+                    source = "\n".join(ast.unparse(s) for s in tree.body[:i])
+                    found.append(SymbolicSolution(path.stem, name, call.args[0].id, source))
+    return found
+
+
+def _symbolic_setting():
+    """The symbols, references, check arguments and independent numeric references of the four exercises."""
+    import sympy as sp
+
+    from helpers import symbolic
+
+    z1, z2, z3 = sp.symbols("z1 z2 z3", real=True)
+    T = sp.Symbol("T", positive=True)
+    s = symbolic.softmax_expr([z1, z2, z3])
+    s_T = sp.Matrix(symbolic.softmax_expr([z1 / T, z2 / T, z3 / T]))
+    namespace = {"sp": sp, "z1": z1, "z2": z2, "z3": z3, "T": T, "s1": s[0], "s2": s[1], "s3": s[2]}
+
+    def soft(*z):
+        return scipy.special.softmax(np.array(z, dtype=float))
+
+    setting = {
+        "s_1 for two classes": (symbolic.softmax_expr([z1, z2])[0], {"as_function_of": z1 - z2}, (z1, z2),
+                                lambda a, b: soft(a, b)[0]),
+        "d LSE / d z1": (sp.diff(symbolic.logsumexp_expr([z1, z2, z3]), z1), {}, (z1, z2, z3),
+                         lambda a, b, c: soft(a, b, c)[0]),
+        "d s_1 / d z_2 at T": (s_T.jacobian([z1, z2, z3])[0, 1], {}, (z1, z2, z3, T),
+                               lambda a, b, c, t: -soft(a / t, b / t, c / t)[0] * soft(a / t, b / t, c / t)[1] / t),
+        "d2L / dz1 dz2": (sp.diff(symbolic.cross_entropy_expr([z1, z2, z3], (1, 0, 0)), z1, z2),
+                          {"symbols": {"s1": s[0], "s2": s[1], "s3": s[2]}}, (z1, z2, z3),
+                          lambda a, b, c: -soft(a, b, c)[0] * soft(a, b, c)[1]),
+    }
+    return namespace, setting
+
+
+def symbolic_mutants(solution):
+    """Every distinct single-site mutant of a symbolic solution's statements."""
+    as_function = Solution(solution.chapter, "f", "check_expression",
+                           "def f():\n" + textwrap_indent(solution.source) + f"\n    return {solution.variable}")
+    return mutants(as_function)
+
+
+def textwrap_indent(source):
+    import textwrap
+
+    return textwrap.indent(source, "    ")
+
+
+def symbolic_value(source, variable_function, namespace):
+    """The expression a (mutated) solution assigns, or None if it raises or is not an expression."""
+    import sympy as sp
+
+    scope = dict(namespace)
+    try:
+        exec(compile(source, "<symbolic mutant>", "exec"), scope)  # noqa: S102 -- our own solutions' code
+        value = scope[variable_function]()
+    except Exception:  # noqa: BLE001 -- a mutant may raise anything
+        return None
+    return value if isinstance(value, sp.Expr) else None
+
+
+def symbolically_wrong(expr, symbols, numeric, points=6):
+    """Does ``expr`` differ from the independent numeric reference at seeded points (T > 0)?"""
+    rng = np.random.default_rng(7)
+    for _ in range(points):
+        values = rng.uniform(-2, 2, size=len(symbols))
+        values[-1] = abs(values[-1]) + 0.2 if str(symbols[-1]) == "T" else values[-1]
+        try:
+            got = complex(expr.evalf(20, subs=dict(zip(symbols, values))))
+        except Exception:  # noqa: BLE001 -- undefined at the point
+            return True
+        if not np.isclose(got, numeric(*values), rtol=RTOL, atol=ATOL):
+            return True
+    return False

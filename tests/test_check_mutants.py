@@ -11,6 +11,7 @@ import contextlib
 import io
 
 import mutants
+import numpy as np
 import pytest
 
 from helpers import checks
@@ -47,3 +48,38 @@ def test_the_check_rejects_every_observably_wrong_mutant_of_the_solution(solutio
             accepted.append(f"{mutant.change}  (wrong on {failing!r})")
     assert wrong >= LEAST_WRONG
     assert not accepted, f"{solution.check} accepts {len(accepted)} wrong variants:\n" + "\n".join(accepted)
+
+
+SYMBOLIC = mutants.symbolic_solutions()
+SYMBOLIC_CHECKED = 6  # wrong variants judged by check_expression per exercise
+
+
+def test_every_symbolic_exercise_is_found():
+    assert {s.name for s in SYMBOLIC} == {"s_1 for two classes", "d LSE / d z1", "d s_1 / d z_2 at T",
+                                          "d2L / dz1 dz2"}
+
+
+@pytest.mark.parametrize("solution", SYMBOLIC, ids=[s.name for s in SYMBOLIC])
+def test_check_expression_rejects_every_observably_wrong_mutant_of_the_solution(solution):
+    namespace, setting = mutants._symbolic_setting()
+    reference, options, symbols, numeric = setting[solution.name]
+    found = mutants.symbolic_mutants(solution)
+    original = mutants.symbolic_value(f"def f():\n{mutants.textwrap_indent(solution.source)}\n"
+                                      f"    return {solution.variable}", "f", namespace)
+    assert original is not None and not mutants.symbolically_wrong(original, symbols, numeric)
+    wrong = []
+    for mutant in found:
+        expr = mutants.symbolic_value(mutant.source, "f", namespace)
+        if expr is not None and mutants.symbolically_wrong(expr, symbols, numeric):
+            wrong.append((mutant, expr))
+    assert len(wrong) >= 2
+    # A wrong symbolic answer takes about a second to diagnose: a fixed, evenly spread selection keeps the budget.
+    chosen = [wrong[i] for i in sorted(set(np.linspace(0, len(wrong) - 1, SYMBOLIC_CHECKED).round().astype(int)))]
+    accepted = []
+    for mutant, expr in chosen:
+        with contextlib.redirect_stdout(io.StringIO()):
+            result = checks.check_expression(expr, reference, name=solution.name, **options)
+        if result.passed:
+            accepted.append(mutant.change)
+    assert not accepted, f"check_expression ({solution.name}) accepts {len(accepted)} wrong variants:\n" + "\n".join(
+        accepted)

@@ -155,6 +155,15 @@ def _value_at(expr, values):
     return value if np.isfinite(value) else None
 
 
+def _matches(expr, points, target):
+    """Does ``expr`` take the values ``target`` at ``points``?  The first point screens (most candidate forms of the
+    diagnosis differ there), so only a likely match is evaluated at every point."""
+    first = _value_at(expr, points[0]) if points else None
+    if not _agrees([first], target[:1]):
+        return False
+    return _agrees([first] + [_value_at(expr, p) for p in points[1:]], target)
+
+
 def _equal_quietly(a, b):
     """Is ``a - b`` zero by simplify, without ever raising?"""
     import sympy as sp
@@ -194,9 +203,9 @@ def _diagnose(answer, reference, points, yours, expected):
     symbols = sorted(reference.free_symbols, key=str)
     for a, b in itertools.combinations(symbols, 2):
         swapped = reference.xreplace({a: b, b: a})
-        if _agrees(yours, [_value_at(swapped, p) for p in points]):
+        if _matches(swapped, points, yours):
             hint = f"your answer is the reference with {a} and {b} swapped"
-            if _agrees([_value_at(1 - reference, p) for p in points], yours):
+            if _matches(1 - reference, points, yours):
                 hint += (
                     "; for two classes that is the other class's probability (s_2, not s_1): "
                     f"is the sign of {a} - {b} flipped?"
@@ -218,10 +227,10 @@ def _diagnose(answer, reference, points, yours, expected):
     if np.allclose(offsets, offsets[0], rtol=1e-9, atol=1e-12) and abs(offsets[0]) > NEAR:
         return f"your answer differs from the reference by the constant {_show(offsets[0], 6)}"
     for form, hint in _slips(reference):
-        if _agrees(yours, [_value_at(form, p) for p in points]):
+        if _matches(form, points, yours):
             return hint
     for v in symbols:  # the answer one step short: its derivative is the reference
-        if _agrees([_value_at(sp.diff(answer, v), p) for p in points], expected):
+        if _matches(sp.diff(answer, v), points, expected):
             return f"one derivative too few: the derivative of your answer in {v} is the reference"
     worst = max(abs(y - e) / max(abs(e), 1e-300) for y, e in zip(yours, expected))
     if worst < NEAR:
@@ -311,7 +320,7 @@ def _precedence_slip(text, read, points, expected):
             candidate = read(fixed)
         except Exception:  # noqa: BLE001 -- a candidate that does not parse is no fix
             continue
-        if _agrees([_value_at(candidate, p) for p in points], expected):
+        if _matches(candidate, points, expected):
             return (f"operator precedence: with one more pair of parentheses, {fixed!r} equals the reference; "
                     "/, ** and a leading minus apply only to the term next to them")
     return None
@@ -436,14 +445,17 @@ def _expression_result(name, expr, reference, symbols=None, as_function_of=None)
         ]
         return fail(*lines, *([f"note: {note}"] if note else []), case="form")
 
-    if _equal_quietly(answer, reference):
-        return equal()
     # simplify can miss a true identity, so decide at sample points; a mismatch is a counterexample.
     symbols = sorted(reference.free_symbols, key=str)
     points = _points(symbols)
     yours = [_value_at(answer, p) for p in points]
     expected = [_value_at(reference, p) for p in points]
     if _agrees(yours, expected):
+        return equal()
+    # simplify (slow on large expressions) only where the points cannot decide: a value undefined, or a near miss.
+    if not _agrees(yours, expected, rtol=NEAR, atol=NEAR) and None not in yours + expected:
+        pass
+    elif _equal_quietly(answer, reference):
         return equal()
     lines = ["not equal to the reference", _counterexample(points, yours, expected)]
     if not answer.free_symbols and symbols:
