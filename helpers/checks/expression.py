@@ -469,6 +469,9 @@ def _expression_result(name, expr, reference, symbols=None, as_function_of=None)
 
             hint = _precedence_slip(" ".join(expr.split()), read, points, expected)
         hint = hint or _diagnose(answer, reference, points, yours, expected)
+        missing = sorted(s.name for s in reference.free_symbols - answer.free_symbols)
+        if hint is None and missing:
+            hint = f"your answer does not contain {', '.join(missing)}, and the reference depends on it"
         if hint:
             lines.append(f"hint: {hint}")
     if note:

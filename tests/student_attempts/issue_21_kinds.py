@@ -30,6 +30,7 @@ SUM2 = sp.exp(z1) + sp.exp(z2)
 SUM3 = sp.exp(z1) + sp.exp(z2) + sp.exp(z3)
 TOTAL_T = sp.exp(z1 / T) + sp.exp(z2 / T) + sp.exp(z3 / T)
 S3 = [sp.exp(z) / SUM3 for z in (z1, z2, z3)]
+S_T = [sp.exp(z / T) / TOTAL_T for z in (z1, z2, z3)]
 
 check_s1 = partial(check_expression, reference=sp.exp(z1) / SUM2, name="s_1 for two classes", as_function_of=z1 - z2)
 check_dlse = partial(check_expression, reference=sp.diff(sp.log(SUM3), z1), name="d LSE / d z1")
@@ -206,6 +207,20 @@ ATTEMPTS = [
     wrong("J_T string: T outside the parentheses", "-exp(z1/T)*exp(z2/T)/T*(exp(z1/T) + exp(z2/T) + exp(z3/T))**2",
           check_entry_t, "operator precedence"),
     correct("J_T: in terms of T and the exps", -sp.exp((z1 + z2) / T) / (T * TOTAL_T**2), check_entry_t),
+    correct("J_T: -s1 s2 / T", -S_T[0] * S_T[1] / T, check_entry_t),
+    correct("J_T: sp.diff of the tempered softmax", sp.diff(S_T[0], z2), check_entry_t),
+    correct("J_T string with ^", "-exp(z1/T)*exp(z2/T)/(T*(exp(z1/T) + exp(z2/T) + exp(z3/T))^2)", check_entry_t),
+    correct("J_T string with e^", "-e^((z1 + z2)/T)/(T*(e^(z1/T) + e^(z2/T) + e^(z3/T))^2)", check_entry_t),
+    wrong("J_T: the sign dropped", S_T[0] * S_T[1] / T, check_entry_t, "minus the reference"),
+    wrong("J_T: the square missing", -sp.exp((z1 + z2) / T) / (T * TOTAL_T), check_entry_t, "the square is missing"),
+    wrong("J_T: own term left out", -sp.exp((z1 + z2) / T) / (T * (sp.exp(z2 / T) + sp.exp(z3 / T))**2),
+          check_entry_t, "a term is missing from the denominator", "leaves out exp(z1/T)"),
+    wrong("J_T: differentiated once more", sp.diff(-S_T[0] * S_T[1] / T, z1), check_entry_t,
+          "one derivative too many", "in z1"),
+    wrong("J_T: the entry at T = 1", -S3[0] * S3[1], check_entry_t, "does not contain T"),
+    wrong("J_T: a lower-case t", "-exp((z1 + z2)/t)/(t*(exp(z1/t) + exp(z2/t) + exp(z3/t))**2)", check_entry_t,
+          "uses t", "T, z1, z2, z3"),
+    wrong("J_T: a number", 0.0, check_entry_t, "your answer is a number"),
     # chapter 4
     wrong("labels turned into floats", loss_with_float_labels, check_cross_entropy,
           "an array of floats was used as an index"),
