@@ -11,10 +11,6 @@ What the theme and the notebooks' outputs put on every page, and what is done ab
   (searchtools.js, language_data.js and the 100 kB searchindex.js) are loaded only by search.html: the theme loads
   them everywhere for a search-as-you-type mode that this book does not turn on (the search box sends the reader to
   search.html).
-- Off-screen display formulas and cell outputs are laid out only when the reader scrolls near them
-  (_static/lazy-render.css), and the theme's measuring of every scrollable box at load, which would lay them all
-  out at once, is done box by box as they come near (_static/lazy-tab-stops.js); every code block and cell output
-  starts with a tab stop (tabindex="0"), so each is reachable with the keyboard before it has been measured.
 - The search button's accessible name is its visible label ("Search Ctrl+K"), not a different aria-label.
 - Slider frames cost only when used: a slider's hidden states (every position but the one shown) carry their PNG
   as a data: URI in the notebook's output; here each is moved to a file in _images/ and loaded lazily, so the page
@@ -40,8 +36,6 @@ SEARCH_SCRIPTS = re.compile(
 )
 HEAD_SCRIPT = re.compile(r"<script (?![^>]*\b(?:defer|async)\b)([^>]*\bsrc=)")
 SEARCH_LABEL = re.compile(r'(<button class="btn search-button-field [^"]*" title="Search") aria-label="Search"')
-# The boxes the theme makes keyboard-scrollable (pydata-sphinx-theme.js), each given a tab stop from the start.
-SCROLLABLE_BOX = re.compile(r'<(pre|div class="output [^"]*")(?![^>]*tabindex)>')
 HIDDEN_STATE = re.compile(r'<div class="book-slider-state"[^>]*\shidden>.*?</div>', re.S)
 INLINE_PNG = re.compile(r'<img src="data:image/png;base64,([A-Za-z0-9+/=]+)"')
 
@@ -121,7 +115,6 @@ def lighten_pages(app, exception):
             head = SEARCH_SCRIPTS.sub("", head)
         head = HEAD_SCRIPT.sub(r"<script defer \1", head)
         body = SEARCH_LABEL.sub(r"\1", body)
-        body = SCROLLABLE_BOX.sub(r'<\1 tabindex="0">', body)
         if "book-slider-state" in body:
             body = _lazy_frames(body, page, outdir, images)
         text = f"{head}</head>{body}"

@@ -125,8 +125,6 @@ def test_every_slider_shows_the_state_its_position_selects(open_page, name):
     sliders = page.locator("div.book-slider")
     for n in range(sliders.count()):
         slider = sliders.nth(n)
-        # As a reader comes to it: the page renders cell outputs only near the viewport (_static/lazy-render.css).
-        slider.scroll_into_view_if_needed()
         position = slider.locator('input[type="range"]')
         lowest, highest = int(position.get_attribute("min")), int(position.get_attribute("max"))
         # A slider with a choice (radio buttons) holds one state per (choice, position): choice-major order.
