@@ -118,7 +118,7 @@ def softmax_T_tiny_temperature(my_softmax_T):
     from helpers.numerics import softmax
     x = np.array([[0.75, 2.5, 2.0], [-1.5, -0.25, -3.0]])
     expected = np.array([[0.0, 1.0, 0.0], [0.0, 1.0, 0.0]])  # the limit T -> 0: all on the unique maximum
-    _agree(_answer(my_softmax_T, x, 3e-307), expected)
+    _agree(_answer(my_softmax_T, x, 1e-308), expected)  # x / T overflows: shift first, then divide
     _agree(_answer(my_softmax_T, x[0] * 600, 0.04), softmax(x[0] * 600 / 0.04))
 
 
@@ -644,7 +644,7 @@ def _colab_cell(chapter):
 def build_chapter(chapter, out_dir, marker=None, run_tests=True):
     """Write the master notebook of ``chapter`` into ``out_dir`` and run ``otter assign`` on it; return the
     questions."""
-    chapter, out_dir = Path(chapter), Path(out_dir)
+    chapter, out_dir = Path(chapter), Path(out_dir).resolve()
     questions = read_questions(chapter)
     for generated in ("instructor", "student", "autograder"):
         shutil.rmtree(out_dir / generated, ignore_errors=True)
