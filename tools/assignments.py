@@ -1,12 +1,12 @@
 """Graded assignments from the chapters' exercises (otter-grader), and local grading of a folder of submissions.
 
-    python tools/assignments.py build [OUT_DIR]                  (default: _build/assignments; `make assignments`)
-    python tools/assignments.py grade AUTOGRADER_ZIP SUBMISSIONS [--csv scores.csv]          (`make grade`)
+    python tools/assignments.py build [OUT_DIR]                      (`make assignments`; default _build/assignments)
+    python tools/assignments.py grade CHAPTER_DIR SUBMISSIONS [--csv scores.csv]                      (`make grade`)
 
-``build`` writes, for each chapter, ``OUT_DIR/<chapter>/``: the otter master notebook (``<chapter>-master.ipynb``,
-the instructor's, with solutions and hidden tests), and what ``otter assign`` makes from it: ``student/`` (the
-notebook to hand out, with its public tests) and ``autograder/`` (the solution notebook and
-``<chapter>-autograder_<date>.zip``, for Gradescope or ``otter run``).
+``build`` writes, for each chapter, ``OUT_DIR/<chapter>/``: ``instructor/<chapter>.ipynb`` (the otter master
+notebook, with solutions and hidden tests) and what ``otter assign`` makes of it: ``student/`` (the notebook to hand
+out) and ``autograder/`` (the solution notebook and ``<chapter>-autograder_<date>.zip``, for Gradescope or
+``otter run``).
 
 Each code or formula exercise of a chapter is one question.  Its reference solution is the chapter's own solution
 cell (the statements up to the definition of the answer), so the book and the assignment cannot disagree.  Its
@@ -16,16 +16,16 @@ models as the self-check (scores near 1000, rows far apart, tiny temperatures, a
 compared with the reference implementation in ``helpers``.  A formula question has no hidden test: its self-check
 already decides equality for every value of the symbols.
 
-The assignment notebook keeps only what its exercises need: the imports they use, the exercise text, the
-statements of the chapter that define the symbols an exercise refers to (``J_T``, ``zs``...), the answer cell (the
-chapter's stub), and the self-check cell (tagged ``otter_ignore``: the student runs it for feedback, the grader
-skips it and runs the tests instead).
+The assignment notebook keeps only what its exercises need: the Colab cell, the imports they use, the exercise
+text, the statements of the chapter that define the symbols an exercise refers to (``J_T``, ``zs``...), the answer
+cell (the chapter's stub), and the self-check cell (tagged ``otter_ignore``: the student runs it for feedback, the
+grader skips it and runs the tests instead).
 
 Every call of a student's function in a test runs on copies of the inputs (a changed input fails the test), with
-its printing swallowed, and within ``TIME_LIMIT`` seconds (a loop fails that test, not the grading).  ``grade`` runs
-``otter run`` (no Docker) on each submission, with a per-cell time limit added to the copy it grades (a loop at
-the top level of a cell fails that cell), each submission in its own process with an overall time limit, and
-writes one row per submission: its score per question, the total, and a note if it could not be graded.
+its printing swallowed, and within ``TIME_LIMIT`` seconds (a loop fails that test, not the grading).  ``grade``
+runs otter run (no Docker) on each notebook of a folder, one kernel each, with every cell of a submission limited
+to ``CELL_TIME_LIMIT`` seconds (then interrupted, as Jupyter's stop button does, and the next cell runs), and writes
+one CSV row per submission: its score per question, the total, and a note when it could not be graded.
 """
 
 from __future__ import annotations
