@@ -4,8 +4,11 @@ The site (_build/html, or --html) is served from 127.0.0.1 with gzip, as a stati
 pinned in tools/site/package-lock.json: `make lighthouse` installs it) runs against the local Chromium (CHROME_PATH,
 default /usr/bin/chromium) with its default mobile profile (simulated slow 4G and a 4x slower CPU) and its desktop
 preset, one page at a time. Prints one Markdown table per profile: the four category scores, the largest
-contentful paint, the total blocking time and the bytes transferred. A measurement for people, not a test: the
-test suite checks what makes the pages fast (tests/test_site_speed.py), never a time.
+contentful paint, the total blocking time, the bytes transferred and Lighthouse's benchmarkIndex of this machine at
+that moment (its CPU speed: the mobile profile's 4x CPU slowdown is calibrated for a fast desktop host, an index of
+about 1500 in Lighthouse's throttling notes; on a busy machine of 2 cores the index drops far below that and the paint
+and blocking times grow with it, so compare runs of similar index, or run it on a quiet machine). A measurement for
+people, not a test: the test suite checks what makes the pages fast (tests/test_site_speed.py), never a time.
 
 Usage: python benchmarks/lighthouse.py [--html DIR] [--profile mobile|desktop ...] [--page chapters/01_softmax ...]
            [--json-dir DIR]
@@ -104,7 +107,8 @@ def row(page, report):
         for ref in report["categories"][category]["auditRefs"]
         if ref["weight"] and (audit_id := ref["id"]) and audits[audit_id]["score"] not in (None, 1)
     ]
-    cells = [page, *map(str, scores), f"{lcp:.1f} s", f"{tbt:.0f} ms", f"{weight:.2f} MB"]
+    host = report["environment"]["benchmarkIndex"]
+    cells = [page, *map(str, scores), f"{lcp:.1f} s", f"{tbt:.0f} ms", f"{weight:.2f} MB", f"{host:.0f}"]
     return "| " + " | ".join(cells) + " |", failing
 
 
@@ -127,8 +131,8 @@ def main():
     try:
         for profile in args.profile or ["mobile", "desktop"]:
             print(f"\nLighthouse, {profile} profile, served with gzip from 127.0.0.1:\n")
-            print("| page | performance | accessibility | best practices | SEO | LCP | TBT | transferred |")
-            print("|---|---|---|---|---|---|---|---|")
+            print("| page | performance | accessibility | best practices | SEO | LCP | TBT | transferred | host |")
+            print("|---|---|---|---|---|---|---|---|---|")
             for page in pages:
                 output = json_dir / f"{page.replace('/', '_')}-{profile}.json"
                 line, failing = row(page, run_lighthouse(f"{base}/{page}.html", profile, output))
