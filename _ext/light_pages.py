@@ -15,7 +15,8 @@ What the theme and the notebooks' outputs put on every page, and what is done ab
 - Slider frames cost only when used: a slider's hidden states (every position but the one shown) carry their PNG
   as a data: URI in the notebook's output; here each is moved to a file in _images/ and loaded lazily, so the page
   holds only the frame shown and the browser fetches another when the reader moves the slider. The notebook, and
-  its live-kernel slider, are unchanged.
+  its live-kernel slider, are unchanged. Every PNG figure gets its width and height, so its box is reserved before
+  the picture arrives (no layout shift).
 """
 
 import base64
@@ -91,9 +92,29 @@ def _lazy_frames(text, page, outdir, images):
         target = images / name
         if not target.is_file():
             target.write_bytes(data)
-        return f'<img loading="lazy" decoding="async" src="{prefix}_images/slider/{name}"'
+        # The PNG's own size, so the browser reserves the frame's box before the file arrives: nothing moves.
+        width, height = _png_size(data)
+        return (
+            f'<img loading="lazy" decoding="async" width="{width}" height="{height}" '
+            f'src="{prefix}_images/slider/{name}"'
+        )
 
     return HIDDEN_STATE.sub(lambda state: INLINE_PNG.sub(frame, state.group(0)), text)
+
+
+def _png_size(data):
+    """(width, height) from a PNG's IHDR chunk."""
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+
+
+def _sized_inline_pngs(text):
+    """Give every inline PNG figure its width and height, so its box is reserved before it is decoded."""
+
+    def sized(match):
+        width, height = _png_size(base64.b64decode(match.group(1)[:44]))
+        return f'<img width="{width}" height="{height}" src="data:image/png;base64,{match.group(1)}"'
+
+    return INLINE_PNG.sub(sized, text)
 
 
 def lighten_pages(app, exception):
@@ -117,6 +138,7 @@ def lighten_pages(app, exception):
         body = SEARCH_LABEL.sub(r"\1", body)
         if "book-slider-state" in body:
             body = _lazy_frames(body, page, outdir, images)
+        body = _sized_inline_pngs(body)
         text = f"{head}</head>{body}"
         if text != original:
             page.write_text(text, encoding="utf-8")

@@ -125,3 +125,13 @@ def test_only_the_shown_slider_frame_is_inline(site, name):
                 assert (site / Path(name).parent / src).resolve().is_file(), f"{name}: {src} is not in the build"
             else:
                 assert 'src="data:image/png;base64,' in img, f"{name}: the shown slider frame is not inline"
+
+
+@pytest.mark.parametrize("name", [page for page in PAGES if page.startswith("chapters/")])
+def test_every_figure_reserves_its_box(site, name):
+    """Width and height on every figure and slider frame: the page does not move when a picture arrives (CLS)."""
+    images = IMG.findall(_html(site, name))
+    figures = [img for img in images if 'src="data:image/png' in img or "_images/slider/" in img]
+    assert figures, f"{name} shows no figure"
+    unsized = [img[:100] for img in figures if not re.search(r'\bwidth="\d+" height="\d+"', img)]
+    assert unsized == [], f"{name}: pictures without width and height: {unsized[:3]}"
