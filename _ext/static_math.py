@@ -138,6 +138,13 @@ def render_math(app, exception):
         ]
         raise ExtensionError("TeX that MathJax cannot render:\n" + "\n".join(problems))
     output = dict(zip(everything, rendered["html"]))
+    # A displayed formula wider than a phone's column scrolls sideways: a tab stop lets a keyboard reach and scroll
+    # it (MathJax in the browser gave every formula one, for its menu).
+    for formula in everything:
+        if formula[1]:
+            output[formula] = output[formula].replace(
+                '<mjx-container class="MathJax"', '<mjx-container tabindex="0" class="MathJax"', 1
+            )
 
     static = outdir / STATIC
     static.mkdir(parents=True, exist_ok=True)
