@@ -203,6 +203,9 @@ def open_page(browser, site_url):
         response = page.goto(loaded.url, wait_until="networkidle")
         if response is None or not response.ok:
             pytest.fail(f"{name}.html is not in the build (HTTP {response and response.status}): is the build stale?")
+        # The page's scripts are deferred (_ext/light_pages.py): on a busy machine the network can be idle for 500 ms
+        # while a long page is still being parsed, before they (and the theme's light/dark switch) have run.
+        page.wait_for_load_state("load")
         return loaded
 
     yield open_
