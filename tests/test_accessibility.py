@@ -73,11 +73,6 @@ ANIMATIONS_FINISHED = """() => document.getAnimations().every(
 def test_page_has_no_accessibility_violation(open_page, name, scheme):
     page = open_page(name, color_scheme=scheme).page
     assert page.evaluate("() => document.documentElement.dataset.theme") == scheme, "the theme ignored the mode"
-    page.evaluate("() => window.MathJax && MathJax.startup ? MathJax.startup.promise.then(() => true) : true")
-    # Blocks the site renders only near the viewport (content-visibility: auto, _static/lazy-render.css) are laid out
-    # now, as the reader's scrolling lays them out: axe scrolls while it measures, and a block growing from its
-    # placeholder height moved the page under it (a heading measured against the colour of a box it had left).
-    page.add_style_tag(content="* { content-visibility: visible !important; }")
     toggles, _ = _reveal_folded_content(page)
     if toggles:
         page.wait_for_function("() => !document.querySelector('.toggle-hidden')", timeout=10_000)
