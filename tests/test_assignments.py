@@ -79,6 +79,16 @@ def test_reference_solutions_score_full_marks_and_the_student_notebook_zero(buil
     assert _scores(questions, untouched) == {q.name: 0 for q in questions}
 
 
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_the_student_notebook_imports_each_name_once(built, chapter):
+    """The imports cell gathers every question's imports; one name imported twice reads as a mistake to a student."""
+    out, _, _ = built
+    cells = nbformat.read(out / chapter / "student" / f"{chapter}.ipynb", as_version=4).cells
+    imports = next(c.source for c in cells if c.cell_type == "code" and c.source.startswith(("import", "from")))
+    names = [a.asname or a.name for node in ast.parse(imports).body for a in node.names]
+    assert len(names) == len(set(names)), imports
+
+
 def _attempts():
     modules = [importlib.import_module(f"student_attempts.{info.name}")
                for info in pkgutil.iter_modules(student_attempts.__path__) if not info.name.startswith("_")]

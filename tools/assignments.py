@@ -447,6 +447,26 @@ def _plain_markdown(text):
     return re.sub(r"\{[\w:]+\}`([^`]*)`", r"\1", text)
 
 
+def _merge_imports(statements):
+    """One statement per module, in first-seen order: ``from m import a`` and ``from m import a, b`` become the
+    second, so the notebook does not import a name twice.
+
+    >>> _merge_imports(["import numpy as np", "from helpers import checks", "from helpers import checks, symbolic"])
+    ['import numpy as np', 'from helpers import checks, symbolic']
+    """
+    merged = {}
+    for statement in statements:
+        node = ast.parse(statement).body[0]
+        key = (type(node).__name__, getattr(node, "module", None), getattr(node, "level", 0),
+               None if isinstance(node, ast.ImportFrom) else ast.unparse(node))
+        if key not in merged:
+            merged[key] = node
+        elif isinstance(node, ast.ImportFrom):
+            seen = {(a.name, a.asname) for a in merged[key].names}
+            merged[key].names += [a for a in node.names if (a.name, a.asname) not in seen]
+    return [ast.unparse(node) for node in merged.values()]
+
+
 def _slice(needed, context):
     """The statements of ``context`` that define the ``needed`` names, and those their definitions need, in order:
     (import statements, reduced to the names needed; other statements)."""
@@ -598,7 +618,7 @@ def master_notebook(chapter, questions, marker=None):
     for q in questions:
         make_tests(q, marker)
     total = sum(q.points for q in questions)
-    imports = list(dict.fromkeys(s for q in questions for s in q.imports))
+    imports = _merge_imports(s for q in questions for s in q.imports)
     intro = (
         f"# Assignment: {title}\n\n"
         f"{len(questions)} questions, {total} points. Write each answer in the cell that holds its `...`, then run "
