@@ -48,21 +48,25 @@ class Solution:
     source: str
 
 
+def _solution_cells():
+    """(chapter path, parsed source) of every code cell tagged ``solution``, chapters in order."""
+    for path in sorted(CHAPTERS.glob("*.ipynb")):
+        for cell in json.loads(path.read_text())["cells"]:
+            if cell["cell_type"] == "code" and "solution" in cell.get("metadata", {}).get("tags", []):
+                yield path, ast.parse("".join(cell["source"]))
+
+
 def solutions():
     """Every ``def my_...`` of a solution cell that the same cell passes to a ``checks.check_...``."""
     found = []
-    for path in sorted(CHAPTERS.glob("*.ipynb")):
-        for cell in json.loads(path.read_text())["cells"]:
-            if cell["cell_type"] != "code" or "solution" not in cell.get("metadata", {}).get("tags", []):
-                continue
-            tree = ast.parse("".join(cell["source"]))
-            defs = {node.name: node for node in tree.body if isinstance(node, ast.FunctionDef)}
-            for node in ast.walk(tree):
-                if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                        and node.func.attr.startswith("check_") and node.args
-                        and isinstance(node.args[0], ast.Name) and node.args[0].id in defs):
-                    fn = defs[node.args[0].id]
-                    found.append(Solution(path.stem, fn.name, node.func.attr, ast.unparse(fn)))
+    for path, tree in _solution_cells():
+        defs = {node.name: node for node in tree.body if isinstance(node, ast.FunctionDef)}
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr.startswith("check_") and node.args
+                    and isinstance(node.args[0], ast.Name) and node.args[0].id in defs):
+                fn = defs[node.args[0].id]
+                found.append(Solution(path.stem, fn.name, node.func.attr, ast.unparse(fn)))
     return found
 
 
@@ -412,18 +416,14 @@ class SymbolicSolution:
 def symbolic_solutions():
     """Every solution cell that ends ``checks.check_expression(my_..., ..., name=...)``: its statements before it."""
     found = []
-    for path in sorted(CHAPTERS.glob("*.ipynb")):
-        for cell in json.loads(path.read_text())["cells"]:
-            if cell["cell_type"] != "code" or "solution" not in cell.get("metadata", {}).get("tags", []):
-                continue
-            tree = ast.parse("".join(cell["source"]))
-            for i, stmt in enumerate(tree.body):
-                call = stmt.value if isinstance(stmt, ast.Expr) else None
-                if (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)
-                        and call.func.attr == "check_expression" and isinstance(call.args[0], ast.Name)):
-                    name = next(k.value.value for k in call.keywords if k.arg == "name")
-                    source = "\n".join(ast.unparse(s) for s in tree.body[:i])
-                    found.append(SymbolicSolution(path.stem, name, call.args[0].id, source))
+    for path, tree in _solution_cells():
+        for i, stmt in enumerate(tree.body):
+            call = stmt.value if isinstance(stmt, ast.Expr) else None
+            if (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)
+                    and call.func.attr == "check_expression" and isinstance(call.args[0], ast.Name)):
+                name = next(k.value.value for k in call.keywords if k.arg == "name")
+                source = "\n".join(ast.unparse(s) for s in tree.body[:i])
+                found.append(SymbolicSolution(path.stem, name, call.args[0].id, source))
     return found
 
 

@@ -60,21 +60,22 @@ def playwright_chromium():
     return path if path and Path(path).is_file() else None
 
 
-def run_logged(command, log):
-    """Run an installer command with its output appended to `log`; return its exit status (127: not found)."""
+def run_logged(command, log, timeout=INSTALL_TIMEOUT):
+    """Run an installer command with its output appended to `log`; return its exit status (127: not found, 124:
+    still running after `timeout` seconds). tools/ensure_tex.py uses it too."""
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("a") as out:
         out.write(f"$ {' '.join(command)}\n")
         out.flush()
         try:
             return subprocess.run(
-                command, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, timeout=INSTALL_TIMEOUT,
+                command, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, timeout=timeout,
                 env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
             ).returncode
         except FileNotFoundError:
             return 127
         except subprocess.TimeoutExpired:
-            out.write(f"timed out after {INSTALL_TIMEOUT} s\n")
+            out.write(f"timed out after {timeout} s\n")
             return 124
 
 

@@ -27,6 +27,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import ensure_browser  # noqa: E402  (tools/ is not a package)
+
 # Debian packages, and what each brings that the build uses.
 APT_PACKAGES = (
     "texlive-xetex",  # xelatex: Unicode text (the book has Greek letters, arrows, ulp marks in plain text)
@@ -78,21 +81,8 @@ def _has_latex_package(filename):
 
 
 def run_logged(command, log):
-    """Run an installer command with its output appended to `log`; return its exit status (127: not found)."""
-    log.parent.mkdir(parents=True, exist_ok=True)
-    with log.open("a") as out:
-        out.write(f"$ {' '.join(command)}\n")
-        out.flush()
-        try:
-            return subprocess.run(
-                command, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, timeout=INSTALL_TIMEOUT,
-                env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
-            ).returncode
-        except FileNotFoundError:
-            return 127
-        except subprocess.TimeoutExpired:
-            out.write(f"timed out after {INSTALL_TIMEOUT} s\n")
-            return 124
+    """Run an installer command with its output appended to `log` (ensure_browser's runner, with TeX's timeout)."""
+    return ensure_browser.run_logged(command, log, timeout=INSTALL_TIMEOUT)
 
 
 @dataclass
