@@ -142,6 +142,8 @@ class PrintOutputs(SphinxPostTransform):
         ends = []
         for k in (0, len(row) - 1):
             described = row[k][1] or row[k][3]
+            if described[:1].isupper() and described[1:2].islower():  # "For z = ..." inside a sentence: "for z = ..."
+                described = described[0].lower() + described[1:]
             ends.append(f"at {name} = {labels[k]}, {described}")
         choice = f", with a choice of {', '.join(choices)}" if choices else ""
         caption = (f"{alt or text} (printed at {name} = {value}; on the website a slider moves {name} from "
