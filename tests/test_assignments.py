@@ -149,6 +149,7 @@ def test_local_grading_writes_scores_and_survives_bad_submissions(built, tmp_pat
     # loops that sleep: they never end, but leave the CPU to the other tests while the limits run out
     monkeypatch.setenv("ASSIGNMENT_TIME_LIMIT", "3")  # a check_expression call on a busy machine stays under it
     monkeypatch.setenv("ASSIGNMENT_CELL_TIME_LIMIT", "6")
+    monkeypatch.setenv("BOOK_SLIDER_FRAMES", "shown")  # grading reads answers, never a hidden slider frame
     out, questions, _ = built
     chapter = "01_softmax"
     solution = out / chapter / "autograder" / f"{chapter}.ipynb"

@@ -385,3 +385,80 @@ def test_print_values_give_a_row_of_frames_each_titled_with_its_value():
 
 def test_text_only_states_have_no_print_picture():
     assert _tiny().print_png() is None and "image/png" not in _tiny()._repr_mimebundle_()
+
+
+def _sanitised(html):
+    """The slider's HTML as strict nbval compares it: tests/nbval_sanitize.cfg's two substitutions, read from it."""
+    import configparser
+
+    from book_layout import ROOT
+
+    config = configparser.ConfigParser()
+    config.read(ROOT / "tests" / "nbval_sanitize.cfg")
+    for section in config.sections():
+        html = re.sub(config[section]["regex"], config[section]["replace"], html)
+    return html
+
+
+def _counting(render):
+    calls = []
+
+    def counted(*args):
+        calls.append(args)
+        return render(*args)
+
+    return counted, calls
+
+
+@pytest.mark.parametrize("choices", [None, [1, 5]])
+def test_shown_frames_only_computes_every_state_and_differs_from_a_full_run_only_in_hidden_pixels(
+    monkeypatch, choices
+):
+    def render(v, *c):
+        return _figure(v * (c[0] if c else 1)), f"v = {v}, {c}"
+
+    def make():
+        if choices is None:
+            return figures.slider(counted, [1, 2, 3], name="v", alt="a", initial=2)
+        return figures.slider(counted, [1, 2, 3], name="v", alt="a", initial=2, choices=choices, choice_name="k",
+                              initial_choice=5)
+
+    counted, calls = _counting(render)
+    full = make()
+    full_html, full_png, full_calls = full.to_html(), full.print_png(), list(calls)
+    monkeypatch.setenv("BOOK_SLIDER_FRAMES", "shown")
+    calls.clear()
+    shown = make()
+    # Every state's render function ran (its text and numbers are in the page), once each, as in a full run.
+    assert calls == full_calls and len(calls) == len(full.states)
+    html = shown.to_html()
+    assert html != full_html and _sanitised(html) == _sanitised(full_html)
+    # The state a reader sees first, and the printed picture, are the real ones; hidden ones are placeholders.
+    assert _visible_png(html) == _visible_png(full_html) and shown.print_png() == full_png
+    hidden = re.findall(r'<div class="book-slider-state"[^>]* hidden>.*?src="data:image/png;base64,([^"]+)"', html)
+    assert len(hidden) == len(full.states) - 1 and set(hidden) == {figures._slider._PLACEHOLDER_PNG}
+
+
+def test_the_live_widget_draws_every_frame_it_is_asked_for_even_with_shown_frames_only(monkeypatch):
+    monkeypatch.setenv("BOOK_SLIDER_FRAMES", "shown")
+    s = figures.slider(_figure, [1, 2, 3], name="v", alt="a", initial=1)
+    box = s.widget()
+    control, view = box.children
+    control.value = 3
+    assert figures._slider._PLACEHOLDER_PNG not in view.value
+    assert view.value == figures.slider(_figure, [1, 2, 3], name="v", alt="a", initial=3).states[2]
+
+
+def test_the_printed_picture_reuses_the_drawn_frame_instead_of_rendering_it_again():
+    counted, calls = _counting(_figure)
+    s = figures.slider(counted, [1, 2, 3], name="v", alt="a")
+    s._repr_mimebundle_()
+    assert len(calls) == 3  # one render per state, none for the print picture
+
+
+def test_stored_chapters_hold_no_placeholder_frame():
+    """`make notebooks` draws every frame: a run with BOOK_SLIDER_FRAMES=shown must never be what a chapter stores."""
+    from book_layout import CHAPTER_NOTEBOOKS
+
+    for notebook in CHAPTER_NOTEBOOKS:
+        assert figures._slider._PLACEHOLDER_PNG not in notebook.read_text(), notebook.name

@@ -62,7 +62,9 @@ def lab_url(tmp_path_factory):
          "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
          f"--LabApp.workspaces_dir={state / 'workspaces'}", f"--LabApp.user_settings_dir={state / 'settings'}"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=root,
-        env={**os.environ, "JUPYTER_CONFIG_DIR": str(state / "config"), "JUPYTER_RUNTIME_DIR": str(state / "runtime")},
+        env={**os.environ, "JUPYTER_CONFIG_DIR": str(state / "config"), "JUPYTER_RUNTIME_DIR": str(state / "runtime"),
+             # The widgets draw every frame they are moved to; the static slider's hidden frames go unseen here.
+             "BOOK_SLIDER_FRAMES": "shown"},
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + START_TIMEOUT

@@ -46,9 +46,11 @@ def _png_base64(fig):
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def _img_tag(fig, alt):
+def _img_tag(fig, alt, png=None):
+    """The <img> of ``fig`` (or of ``png``, its base64 PNG, when already drawn) with alt text ``alt``."""
+    png = _png_base64(fig) if png is None else png
     return (
-        f'<img src="data:image/png;base64,{_png_base64(fig)}" alt="{html.escape(alt)}" '
+        f'<img src="data:image/png;base64,{png}" alt="{html.escape(alt)}" '
         'style="max-width:100%;height:auto;background:white">'
     )
 

@@ -7,6 +7,7 @@ import hashlib
 import html
 import io
 import json
+import os
 
 from matplotlib.figure import Figure
 
@@ -42,10 +43,12 @@ class Slider:
         if self.print_values is not None and not set(self.print_values) <= set(self.values):
             raise ValueError("print_values must be values of the slider")
         self.choices = None if choices is None else list(choices)
+        # The PNG of each state whose picture is drawn, by state index: the printed picture reuses them.
+        self._pngs = {}
         if self.choices is None:
             if choice_name is not None or initial_choice is not None:
                 raise ValueError("choice_name and initial_choice need choices")
-            self.states = [self._state_html(value) for value in self.values]
+            self.states = [self._state_html(value, index=k) for k, value in enumerate(self.values)]
             return
         if len(self.choices) < 2:
             raise ValueError("a choice needs at least two choices")
@@ -54,7 +57,12 @@ class Slider:
         self.choice_name, self.choice_fmt = choice_name, choice_fmt
         self.initial_choice = self.choices.index(initial_choice) if initial_choice is not None else 0
         # State k = (choice index) * len(values) + (value index): the whole grid, rendered once.
-        self.states = [self._state_html(value, choice) for choice in self.choices for value in self.values]
+        n = len(self.values)
+        self.states = [
+            self._state_html(value, choice, index=c * n + k)
+            for c, choice in enumerate(self.choices)
+            for k, value in enumerate(self.values)
+        ]
 
     def _choice_label(self, choice):
         return self.choice_fmt.format(choice)
@@ -67,9 +75,29 @@ class Slider:
             shown = f"{self.choice_name} = {self._choice_label(choice[0])}, {shown}"
         return f"{self.alt} ({shown})"
 
-    def _state_html(self, value, *choice):
+    def _shown_index(self):
+        return self.initial if self.choices is None else self.initial_choice * len(self.values) + self.initial
+
+    def _printed_indices(self):
+        """The state indices of the printed picture: the shown state, or the states of ``print_values``."""
+        if self.print_values is None:
+            return [self._shown_index()]
+        offset = 0 if self.choices is None else self.initial_choice * len(self.values)
+        return [offset + self.values.index(value) for value in self.print_values]
+
+    def _state_html(self, value, *choice, index=None):
+        """One state's HTML. ``index`` (the state's place, when the static slider is built) decides whether its
+        picture is drawn: always, except for a hidden state in a run that asked for shown frames only."""
         fig, text = _render_parts(self.render(value, *choice))
-        parts = [_img_tag(fig, self._alt(value, *choice))] if fig is not None else []
+        parts = []
+        if fig is not None:
+            if index is None or _draw_every_frame() or index in self._printed_indices():
+                png = _png_base64(fig)
+                if index is not None:
+                    self._pngs[index] = png
+            else:
+                png = _PLACEHOLDER_PNG
+            parts.append(_img_tag(fig, self._alt(value, *choice), png))
         if text is not None:
             parts.append(f'<pre class="book-slider-text">{html.escape(text)}</pre>')
         return "".join(parts)
@@ -179,14 +207,13 @@ class Slider:
         The PDF (LaTeX builder) shows this picture; the website and a live kernel never do (they rank text/html and
         the widget higher). The state's text and the caption come from the HTML (see _ext/print_edition.py).
         """
-        choice = () if self.choices is None else (self.choices[self.initial_choice],)
-        shown = self.print_values or [self.values[self.initial]]
-        pictures = [_render_parts(self.render(value, *choice))[0] for value in shown]
-        if any(fig is None for fig in pictures):
+        pngs = [self._pngs.get(index) for index in self._printed_indices()]
+        if any(png is None for png in pngs):
             return None
-        if len(pictures) == 1:
-            return _png_base64(pictures[0])
-        return _png_base64(_side_by_side(pictures, [f"{self.name} = {self.fmt.format(v)}" for v in shown]))
+        if len(pngs) == 1:
+            return pngs[0]
+        shown = self.print_values
+        return _png_base64(_side_by_side(pngs, [f"{self.name} = {self.fmt.format(v)}" for v in shown]))
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         bundle = {"text/plain": repr(self), "text/html": self.to_html()}
@@ -201,20 +228,39 @@ class Slider:
         return bundle
 
 
-def _side_by_side(figs, titles):
-    """One figure holding the pictures of ``figs`` in a row, each under its title (a grid of frames for print)."""
+def _side_by_side(pngs, titles):
+    """One figure holding the pictures ``pngs`` (base64 PNGs) in a row, each under its title (a grid of frames for
+    print)."""
     import matplotlib.image
 
-    from helpers.figures._core import new_figure
+    from helpers.figures._core import _DPI, new_figure
 
-    images = [matplotlib.image.imread(io.BytesIO(base64.b64decode(_png_base64(f))), format="png") for f in figs]
-    width = sum(f.get_figwidth() for f in figs)
-    fig, axes = new_figure(len(figs), width=width, height=max(f.get_figheight() for f in figs) + 0.4)
+    images = [matplotlib.image.imread(io.BytesIO(base64.b64decode(png)), format="png") for png in pngs]
+    width = sum(image.shape[1] for image in images) / _DPI
+    fig, axes = new_figure(len(images), width=width, height=max(image.shape[0] for image in images) / _DPI + 0.4)
     for ax, image, title in zip(axes, images, titles):
         ax.imshow(image)
         ax.set_title(title, family="monospace")
         ax.set_axis_off()
     return fig
+
+
+def _draw_every_frame():
+    """False when the environment asks for shown frames only (BOOK_SLIDER_FRAMES=shown).
+
+    Every state's render function still runs, so its numbers, text and alt text are computed and stored as always;
+    only the hidden states' pictures are not drawn (a 1-pixel placeholder stands in their PNG). Drawing is about half
+    of a chapter's run time. The test suite asks for it in the runs that never look at those pixels (nbval replaces
+    a slider's PNGs before comparing, tests/nbval_sanitize.cfg): the run on another processor, the student edition,
+    the live-widget run and the assignments; the strict run of every chapter and `make notebooks` draw every frame.
+    """
+    return os.environ.get("BOOK_SLIDER_FRAMES", "all") != "shown"
+
+
+# A 1x1 white PNG: the picture of a hidden state that was not drawn (see _draw_every_frame).
+_PLACEHOLDER_PNG = (
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4//8/AAX+Av4N70a4AAAAAElFTkSuQmCC"
+)
 
 
 def _in_kernel():
