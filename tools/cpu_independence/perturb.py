@@ -22,15 +22,22 @@ _FUNCTIONS = ("exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "tanh", "
 
 
 def _mix(keys):
-    """SplitMix64's finaliser: well-spread 64-bit hashes of 64-bit keys (uint64 arithmetic wraps around, as meant)."""
-    with np.errstate(over="ignore"):
-        keys = (keys ^ (keys >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-        keys = (keys ^ (keys >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    return keys ^ (keys >> np.uint64(31))
+    """SplitMix64's finaliser, in place: well-spread 64-bit hashes of 64-bit keys (uint64 arithmetic wraps around,
+    as meant; arrays, even 0-d ones, wrap without a warning)."""
+    keys ^= keys >> np.uint64(30)
+    keys *= np.uint64(0xBF58476D1CE4E5B9)
+    keys ^= keys >> np.uint64(27)
+    keys *= np.uint64(0x94D049BB133111EB)
+    keys ^= keys >> np.uint64(31)
+    return keys
 
 
 class _Perturbed:
-    """A NumPy ufunc whose float16/32/64 results are moved by up to one ulp (attributes pass through)."""
+    """A NumPy ufunc whose float16/32/64 results are moved by up to one ulp (attributes pass through).
+
+    Written for speed (a chapter calls exp thousands of times, on arrays of millions of numbers): the hash runs in
+    place, and the move is done on the bits (the next float away from zero is the next integer of the bit pattern).
+    """
 
     def __init__(self, ufunc, seed):
         self._ufunc = ufunc
@@ -46,7 +53,10 @@ class _Perturbed:
         result = self._ufunc(*args, **kwargs)
         if not isinstance(result, (np.ndarray, np.floating)) or result.dtype not in _UNSIGNED:
             return result
-        nudged = self._nudge(np.asarray(result), args[: self._ufunc.nin])
+        values = np.asarray(result)
+        # A 0-d result is handled as one element: arithmetic on 0-d arrays returns scalars, which warn on wrap-around.
+        nudged = self._nudge(values.reshape(-1) if values.ndim == 0 else values, args[: self._ufunc.nin])
+        nudged = nudged.reshape(values.shape)
         if isinstance(result, np.ndarray):
             result[...] = nudged
             return result
@@ -54,20 +64,23 @@ class _Perturbed:
 
     def _steps(self, values, inputs):
         """-1, 0 or +1 for each result: a hash of the inputs' bits (in the result's format) and the seed."""
+        unsigned = _UNSIGNED[values.dtype]
         keys = np.full(values.shape, self._seed, dtype=np.uint64)
         for argument in inputs:
-            bits = np.broadcast_to(np.asarray(argument).astype(values.dtype), values.shape)
-            keys = _mix(keys ^ bits.view(_UNSIGNED[values.dtype]).astype(np.uint64))
-        return (keys % np.uint64(3)).astype(np.int8) - 1
+            np.bitwise_xor(keys, np.asarray(argument, dtype=values.dtype).view(unsigned), out=keys)
+            _mix(keys)
+        return (keys % np.uint64(3)).astype(np.int8) - np.int8(1)
 
     def _nudge(self, values, inputs):
+        """Each result moved to its upper neighbour (step +1), its lower one (-1) or kept (0); kept too if exact
+        (whole, infinite or NaN), or if the move would overflow."""
         steps = self._steps(values, inputs)
-        movable = np.isfinite(values) & (values != np.round(values))
-        up = np.nextafter(values, np.array(np.inf, values.dtype))
-        down = np.nextafter(values, np.array(-np.inf, values.dtype))
-        moved = np.where(steps > 0, up, np.where(steps < 0, down, values))
-        # A nudge never turns a finite result into an infinity: the true value is below the overflow threshold.
-        return np.where(movable & np.isfinite(moved), moved, values)
+        unsigned = _UNSIGNED[values.dtype]
+        # Towards +inf is one more in the bit pattern for a positive number, one less for a negative one.
+        steps = np.where(np.signbit(values), -steps, steps).astype(unsigned)
+        moved = (values.view(unsigned) + steps).view(values.dtype)
+        movable = np.isfinite(moved) & (values != np.round(values))
+        return np.where(movable, moved, values)
 
 
 _UNSIGNED = {np.dtype(np.float16): np.uint16, np.dtype(np.float32): np.uint32, np.dtype(np.float64): np.uint64}
