@@ -123,7 +123,9 @@ def lighten_pages(app, exception):
     outdir = Path(app.outdir)
     images = outdir / "_images" / "slider"
     images.mkdir(parents=True, exist_ok=True)
-    search_everywhere = str(app.builder.globalcontext.get("theme_search_as_you_type")).lower() == "true"
+    # The theme's options as its templates saw them (an incremental build with nothing to write has no globalcontext).
+    options = app.builder.theme.get_options(app.builder.theme_options)
+    search_everywhere = str(options.get("search_as_you_type")).lower() == "true"
     for page in outdir.rglob("*.html"):
         if page.relative_to(outdir).parts[0].startswith("_"):
             continue
