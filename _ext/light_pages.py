@@ -6,6 +6,10 @@ What the theme and the notebooks' outputs put on every page, and what is done ab
   one, else its first paragraph of prose, cut at a word to at most 160 characters.
 - The theme's fontawesome.js (1.5 MB of JavaScript that swaps a dozen <i class="fa-..."> for SVG) is not loaded; the
   icons the theme shows are drawn by _static/icons.css (the same Font Awesome 6 Free shapes as CSS masks).
+- The theme's first inline script sets data-theme to "light" or "dark" as pydata-sphinx-theme.js's setTheme() later
+  will (the stored mode, else the reader's prefers-color-scheme), not to "auto", which no stylesheet matches: setTheme()
+  then sets the values already there and restyles nothing (it restyled every element of the page, 20,000 on a
+  chapter, after the first layout), and a dark-mode reader no longer sees the page in light colours first.
 - No script blocks the first paint: every <script src> in <head> gets `defer` (deferred scripts still run in
   order, before DOMContentLoaded, after the inline ones that set their options). Sphinx's search scripts
   (searchtools.js, language_data.js and the 100 kB searchindex.js) are loaded only by search.html: the theme loads
@@ -39,6 +43,22 @@ HEAD_SCRIPT = re.compile(r"<script (?![^>]*\b(?:defer|async)\b)([^>]*\bsrc=)")
 SEARCH_LABEL = re.compile(r'(<button class="btn search-button-field [^"]*" title="Search") aria-label="Search"')
 HIDDEN_STATE = re.compile(r'<div class="book-slider-state"[^>]*\shidden>.*?</div>', re.S)
 INLINE_PNG = re.compile(r'<img src="data:image/png;base64,([A-Za-z0-9+/=]+)"')
+# The theme's first inline script: it sets data-theme to the stored theme, or "auto" (which no stylesheet matches).
+THEME_SCRIPT = re.compile(
+    r'(<script data-cfasync="false">)\s*document\.documentElement\.dataset\.mode = localStorage\.getItem\("mode"\) \|\| "auto";'
+    r'\s*document\.documentElement\.dataset\.theme = localStorage\.getItem\("theme"\) \|\| "auto";\s*(</script>)'
+)
+# The same mode, and the theme pydata-sphinx-theme.js's setTheme() derives from it when it runs (after the page is
+# parsed and styled): the same values, so its setting them changes nothing and restyles nothing.
+RESOLVED_THEME = """
+    (() => {
+      const root = document.documentElement;
+      const mode = localStorage.getItem("mode") || "auto";
+      const dark = window.matchMedia("(prefers-color-scheme: dark)").matches;
+      root.dataset.mode = mode;
+      root.dataset.theme = mode === "light" || mode === "dark" ? mode : dark ? "dark" : "light";
+    })();
+  """
 
 
 def _first_paragraph(doctree):
@@ -132,6 +152,7 @@ def lighten_pages(app, exception):
             continue
         head, body = text.split("</head>", 1)
         head = FONTAWESOME.sub("", head)
+        head = THEME_SCRIPT.sub(lambda match: match.group(1) + RESOLVED_THEME + match.group(2), head)
         if not search_everywhere and page.name != "search.html":
             head = SEARCH_SCRIPTS.sub("", head)
         head = HEAD_SCRIPT.sub(r"<script defer \1", head)
