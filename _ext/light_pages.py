@@ -5,7 +5,8 @@ What the theme and the notebooks' outputs put on every page, and what is done ab
 - A meta description per page (search engines show it): the page's front-matter ``html_meta: description`` if it has
   one, else its first paragraph of prose, cut at a word to at most 160 characters.
 - The theme's fontawesome.js (1.5 MB of JavaScript that swaps a dozen <i class="fa-..."> for SVG) is not loaded; the
-  icons the theme shows are drawn by _static/icons.css (the same Font Awesome 6 Free shapes as CSS masks).
+  icons the theme shows are drawn by _static/icons.css (the same Font Awesome 6 Free shapes as CSS masks), and so are
+  the glyphs the theme's stylesheets put in ::before and ::after (admonition titles...): no page fetches an icon font.
 - The theme's first inline script sets data-theme to "light" or "dark" as pydata-sphinx-theme.js's setTheme() later
   will (the stored mode, else the reader's prefers-color-scheme), not to "auto", which no stylesheet matches: setTheme()
   then sets the values already there and restyles nothing (it restyled every element of the page, 20,000 on a
@@ -45,7 +46,8 @@ HIDDEN_STATE = re.compile(r'<div class="book-slider-state"[^>]*\shidden>.*?</div
 INLINE_PNG = re.compile(r'<img src="data:image/png;base64,([A-Za-z0-9+/=]+)"')
 # The theme's first inline script: it sets data-theme to the stored theme, or "auto" (which no stylesheet matches).
 THEME_SCRIPT = re.compile(
-    r'(<script data-cfasync="false">)\s*document\.documentElement\.dataset\.mode = localStorage\.getItem\("mode"\) \|\| "auto";'
+    r'(<script data-cfasync="false">)'
+    r'\s*document\.documentElement\.dataset\.mode = localStorage\.getItem\("mode"\) \|\| "auto";'
     r'\s*document\.documentElement\.dataset\.theme = localStorage\.getItem\("theme"\) \|\| "auto";\s*(</script>)'
 )
 # The same mode, and the theme pydata-sphinx-theme.js's setTheme() derives from it when it runs (after the page is

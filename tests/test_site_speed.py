@@ -7,6 +7,7 @@ frames that are fetched only when shown, a favicon and a meta description on eve
 """
 
 import gzip
+import importlib.util
 import re
 from pathlib import Path
 
@@ -14,6 +15,14 @@ import pytest
 from book_layout import toc_pages
 
 PAGES = toc_pages()
+ROOT = Path(__file__).resolve().parents[1]
+# tools/site/icons.py (a script, not a package: "site" is also the standard library's module) reads stylesheets the
+# way these tests need: its rule parser and its patterns of an icon-font glyph.
+_spec = importlib.util.spec_from_file_location("book_icons", ROOT / "tools" / "site" / "icons.py")
+icons = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(icons)
+STYLESHEET = re.compile(r'<link\b(?=[^>]*\brel="stylesheet")[^>]*\bhref="([^"?]+)')
+PRIVATE_USE_GLYPH = re.compile(r'content:\s*"(?:\\f[0-9a-fA-F]{3}|[\ue000-\uf8ff])"')
 # Every page's HTML as a static host sends it (gzip, level 6): the heaviest chapters are under 190 kB (chapter 3's 200
 # typeset formulas and SymPy matrices; chapter 2's shown slider frames, PNGs that gzip cannot shrink); the bound
 # leaves room for a chapter to grow, not for a slider's every frame inline (chapter 2 was 1.6 MB that way).
@@ -147,3 +156,28 @@ def test_the_theme_is_resolved_before_the_page_is_styled(site, name):
     assert "dataset.theme" in first_script, f"{name}: the theme is not set by the first script of the page"
     assert '|| "auto"' not in first_script.split("dataset.theme", 1)[1], f"{name}: data-theme starts as auto"
     assert "prefers-color-scheme: dark" in first_script, f"{name}: the first script ignores the reader's colour scheme"
+
+
+def _css_rules(path):
+    return icons._rules(re.sub(r"/\*.*?\*/", "", path.read_text(), flags=re.S))
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_no_page_downloads_an_icon_font(site, name):
+    """Every ::before/::after that a stylesheet of the page draws as a Font Awesome glyph (the admonition titles'
+    icons, the GitHub links of the bibliography...) is redrawn by _static/icons.css as a mask, with the text's own font
+    and no glyph; every Font Awesome class gets the text's font too (an empty <i class="fa-brands"> alone made the
+    browser fetch its font). So no page fetches fa-solid-900.woff2 (156 kB) or the brands font (tools/site/icons.py)."""
+    page = site / f"{name}.html"
+    icon_rules = _css_rules(site / "_static" / "icons.css")
+    redrawn = {(outer, selector) for outer, selector, body in icon_rules if 'content: ""' in body}
+    glyphs = []
+    for href in STYLESHEET.findall(_head(page.read_text(encoding="utf-8"))):
+        for outer, selector, body in _css_rules((page.parent / href).resolve()):
+            pseudo = re.search(r":(?:before|after)\b", selector) and ".fa" not in selector
+            if pseudo and (icons.ICON_FONT.search(body) or PRIVATE_USE_GLYPH.search(body)):
+                glyphs.append((outer, selector))
+    missing = [f"{outer} {selector}".strip() for outer, selector in glyphs if (outer, selector) not in redrawn]
+    assert missing == [], f"{name}: pseudo-elements drawn with the icon font (run tools/site/icons.py): {missing[:5]}"
+    classes = [body for _, selector, body in icon_rules if selector == icons.FONT_CLASSES]
+    assert classes and "font-family: inherit" in classes[0], "Font Awesome's classes keep their icon font"
