@@ -11,6 +11,9 @@ What the theme and the notebooks' outputs put on every page, and what is done ab
   will (the stored mode, else the reader's prefers-color-scheme), not to "auto", which no stylesheet matches: setTheme()
   then sets the values already there and restyles nothing (it restyled every element of the page, 20,000 on a
   chapter, after the first layout), and a dark-mode reader no longer sees the page in light colours first.
+- Folded solutions are folded from the first paint, by _static/folds.css while scripting is on (sphinx-togglebutton
+  folded them only once its script ran, each fading out in a 0.3 s transition that restyled its formulas at every
+  frame, and a phone showed every solution until then); without scripting they stay open, as before.
 - No script blocks the first paint: every <script src> in <head> gets `defer` (deferred scripts still run in
   order, before DOMContentLoaded, after the inline ones that set their options). Sphinx's search scripts
   (searchtools.js, language_data.js and the 100 kB searchindex.js) are loaded only by search.html: the theme loads

@@ -181,3 +181,20 @@ def test_no_page_downloads_an_icon_font(site, name):
     assert missing == [], f"{name}: pseudo-elements drawn with the icon font (run tools/site/icons.py): {missing[:5]}"
     classes = [body for _, selector, body in icon_rules if selector == icons.FONT_CLASSES]
     assert classes and "font-family: inherit" in classes[0], "Font Awesome's classes keep their icon font"
+
+
+@pytest.mark.parametrize("name", [page for page in PAGES if page.startswith("chapters/")])
+def test_folded_solutions_are_folded_from_the_first_paint(site, name):
+    """With scripting on, a solution that sphinx-togglebutton will fold is folded by a stylesheet from the first paint
+    (_static/folds.css): folded only by the script, after the page was painted, each faded out in a 0.3 s transition
+    that restyled its formulas at every frame, and a phone showed every solution until the scripts ran."""
+    html = _html(site, name)
+    assert 'class="solution dropdown admonition"' in html, f"{name} has no folded solution"
+    folds = [
+        body
+        for href in STYLESHEET.findall(_head(html))
+        for outer, selector, body in _css_rules((site / Path(name).parent / href).resolve())
+        if outer == "@media (scripting: enabled)"
+        and selector.endswith(".admonition.dropdown:not(.toggle):not(.toggle-shown) .admonition-title ~ *")
+    ]
+    assert folds and re.search(r"opacity:\s*0;", folds[0]) and "visibility: hidden" in folds[0], f"{name}: not folded"
