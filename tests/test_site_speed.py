@@ -198,3 +198,24 @@ def test_folded_solutions_are_folded_from_the_first_paint(site, name):
         and selector.endswith(".admonition.dropdown:not(.toggle):not(.toggle-shown) .admonition-title ~ *")
     ]
     assert folds and re.search(r"opacity:\s*0;", folds[0]) and "visibility: hidden" in folds[0], f"{name}: not folded"
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_the_page_has_one_site_stylesheet(site, name):
+    """The theme's and the extensions' 14 stylesheets (13 links and the basic.css that theme.css @imports) are one
+    file, in their order (_ext/light_pages.py): one request before the first paint instead of 14, two of them in a
+    row; MathJax's stylesheet stays apart (only pages with formulas load it)."""
+    links = STYLESHEET.findall(_head(_html(site, name)))
+    site_css = [href for href in links if "_static/math/" not in href]
+    assert len(site_css) == 1 and re.search(r"_static/site-\w+\.css$", site_css[0]), f"{name} links {site_css}"
+    css = (site / Path(name).parent / site_css[0]).resolve().read_text()
+    assert "@import" not in css, f"{name}: the site stylesheet still imports another"
+    for part in ("basic.css", "styles/pydata-sphinx-theme.css", "icons.css", "contrast.css", "folds.css"):
+        assert f"/* {part} */" in css, f"{name}: the site stylesheet lacks {part}"
+    assert (
+        css.index("/* basic.css */") < css.index("/* styles/pydata-sphinx-theme.css */") < css.index("/* icons.css */")
+    )
+    fonts = re.findall(r'url\("([^"]+\.woff2)"\)', css)
+    assert fonts and all((site / "_static" / font).is_file() for font in fonts), (
+        "a font the stylesheet names is missing"
+    )
