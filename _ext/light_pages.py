@@ -232,5 +232,7 @@ def lighten_pages(app, exception):
 
 def setup(app):
     app.connect("html-page-context", add_description)
-    app.connect("build-finished", lighten_pages)
+    # Last of the build-finished handlers: after static_math has typeset the pages and pydata-sphinx-theme has written
+    # its pygments.css (light and dark colours) over Sphinx's, so the one stylesheet holds the files the pages link.
+    app.connect("build-finished", lighten_pages, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
