@@ -215,6 +215,10 @@ def test_the_page_has_one_site_stylesheet(site, name):
     assert (
         css.index("/* basic.css */") < css.index("/* styles/pydata-sphinx-theme.css */") < css.index("/* icons.css */")
     )
+    # The files as the pages would have loaded them: pygments.css as the theme rewrites it at the end of the build
+    # (its light and dark colours), not Sphinx's.
+    for part in ("pygments.css", "contrast.css"):
+        assert (site / "_static" / part).read_text().strip() in css, f"{name}: the site stylesheet's {part} is stale"
     fonts = re.findall(r'url\("([^"]+\.woff2)"\)', css)
     assert fonts and all((site / "_static" / font).is_file() for font in fonts), (
         "a font the stylesheet names is missing"
