@@ -5,7 +5,18 @@ What the theme and the notebooks' outputs put on every page, and what is done ab
 - A meta description per page (search engines show it): the page's front-matter ``html_meta: description`` if it has
   one, else its first paragraph of prose, cut at a word to at most 160 characters.
 - The theme's fontawesome.js (1.5 MB of JavaScript that swaps a dozen <i class="fa-..."> for SVG) is not loaded; the
-  icons the theme shows are drawn by _static/icons.css (the same Font Awesome 6 Free shapes as CSS masks).
+  icons the theme shows are drawn by _static/icons.css (the same Font Awesome 6 Free shapes as CSS masks), and so are
+  the glyphs the theme's stylesheets put in ::before and ::after (admonition titles...): no page fetches an icon font.
+- The theme's first inline script sets data-theme to "light" or "dark" as pydata-sphinx-theme.js's setTheme() later
+  will (the stored mode, else the reader's prefers-color-scheme), not to "auto", which no stylesheet matches: setTheme()
+  then sets the values already there and restyles nothing (it restyled every element of the page, 20,000 on a
+  chapter, after the first layout), and a dark-mode reader no longer sees the page in light colours first.
+- Folded solutions are folded from the first paint, by _static/folds.css while scripting is on (sphinx-togglebutton
+  folded them only once its script ran, each fading out in a 0.3 s transition that restyled its formulas at every
+  frame, and a phone showed every solution until then); without scripting they stay open, as before.
+- One stylesheet: the page's stylesheets of _static/ (the theme's, the extensions', ours; 13 links, and theme.css
+  @imports basic.css) are concatenated in their order into _static/site-<hash>.css, their url()s made relative to
+  _static/, so the first paint waits for one request, not 14 of which two in a row. MathJax's stays apart.
 - No script blocks the first paint: every <script src> in <head> gets `defer` (deferred scripts still run in
   order, before DOMContentLoaded, after the inline ones that set their options). Sphinx's search scripts
   (searchtools.js, language_data.js and the 100 kB searchindex.js) are loaded only by search.html: the theme loads
@@ -22,6 +33,7 @@ What the theme and the notebooks' outputs put on every page, and what is done ab
 import base64
 import hashlib
 import html
+import os
 import re
 from pathlib import Path
 
@@ -39,6 +51,29 @@ HEAD_SCRIPT = re.compile(r"<script (?![^>]*\b(?:defer|async)\b)([^>]*\bsrc=)")
 SEARCH_LABEL = re.compile(r'(<button class="btn search-button-field [^"]*" title="Search") aria-label="Search"')
 HIDDEN_STATE = re.compile(r'<div class="book-slider-state"[^>]*\shidden>.*?</div>', re.S)
 INLINE_PNG = re.compile(r'<img src="data:image/png;base64,([A-Za-z0-9+/=]+)"')
+STYLESHEET_LINK = re.compile(r'[ \t]*<link\b(?=[^>]*\brel="stylesheet")[^>]*\bhref="([^"]*_static/[^"]+)"[^>]*>\n?')
+# MathJax's stylesheet (_ext/static_math.py) stays a file of its own: only pages with formulas load it.
+SEPARATE_STYLESHEETS = ("_static/math/",)
+CSS_IMPORT = re.compile(r'@import\s+(?:url\(\s*)?["\']([^"\']+)["\']\s*\)?[^;]*;')
+CSS_URL = re.compile(r'url\(\s*(["\']?)([^"\')]+)\1\s*\)')
+CSS_MAP_COMMENT = re.compile(r"/\*# sourceMappingURL=[^*]*\*/")
+# The theme's first inline script: it sets data-theme to the stored theme, or "auto" (which no stylesheet matches).
+THEME_SCRIPT = re.compile(
+    r'(<script data-cfasync="false">)'
+    r'\s*document\.documentElement\.dataset\.mode = localStorage\.getItem\("mode"\) \|\| "auto";'
+    r'\s*document\.documentElement\.dataset\.theme = localStorage\.getItem\("theme"\) \|\| "auto";\s*(</script>)'
+)
+# The same mode, and the theme pydata-sphinx-theme.js's setTheme() derives from it when it runs (after the page is
+# parsed and styled): the same values, so its setting them changes nothing and restyles nothing.
+RESOLVED_THEME = """
+    (() => {
+      const root = document.documentElement;
+      const mode = localStorage.getItem("mode") || "auto";
+      const dark = window.matchMedia("(prefers-color-scheme: dark)").matches;
+      root.dataset.mode = mode;
+      root.dataset.theme = mode === "light" || mode === "dark" ? mode : dark ? "dark" : "light";
+    })();
+  """
 
 
 def _first_paragraph(doctree):
@@ -117,6 +152,54 @@ def _sized_inline_pngs(text):
     return INLINE_PNG.sub(sized, text)
 
 
+def _css_for_static(path, static):
+    """A stylesheet's text with its relative url()s made relative to _static/ and its @imports inlined (an @import
+    is valid only at the top of a stylesheet, and it is one more request after the first)."""
+    text = CSS_MAP_COMMENT.sub("", path.read_text(encoding="utf-8"))
+    imports = []
+
+    def imported(match):
+        file = (path.parent / match.group(1)).resolve()
+        imports.append(f"/* {file.relative_to(static).as_posix()} */\n{_css_for_static(file, static)}")
+        return f"/*book-import-{len(imports) - 1}*/"
+
+    def relocated(match):
+        target = match.group(2)
+        if re.match(r"[a-zA-Z][\w+.-]*:|/|#", target):  # data:, http:, absolute, fragment
+            return match.group(0)
+        file, suffix = re.match(r"([^?#]*)(.*)", target).groups()
+        return f'url("{os.path.relpath((path.parent / file).resolve(), static).replace(os.sep, "/")}{suffix}")'
+
+    text = CSS_URL.sub(relocated, CSS_IMPORT.sub(imported, text))
+    return re.sub(r"/\*book-import-(\d+)\*/", lambda match: imports[int(match.group(1))], text)
+
+
+def _one_stylesheet(head, page, static, combined):
+    """The page's stylesheets of _static/ as one file, _static/site-<hash>.css, linked where the first was: one
+    request instead of 14 before the first paint (and none for basic.css after theme.css, which @imports it). The
+    rules are the same and in the same order, so the cascade is unchanged. Pages with the same stylesheets share it."""
+    links = [
+        match
+        for match in STYLESHEET_LINK.finditer(head)
+        if not any(part in match.group(1) for part in SEPARATE_STYLESHEETS)
+    ]
+    if len(links) < 2:
+        return head
+    files = tuple((page.parent / re.sub(r"[?#].*", "", match.group(1))).resolve() for match in links)
+    if files not in combined:
+        text = "\n".join(
+            f"/* {file.relative_to(static).as_posix()} */\n{_css_for_static(file, static)}" for file in files
+        )
+        name = f"site-{hashlib.sha256(text.encode()).hexdigest()[:16]}.css"
+        (static / name).write_text(text, encoding="utf-8")
+        combined[files] = name
+    prefix = links[0].group(1).split("_static/")[0]
+    link = f'    <link rel="stylesheet" type="text/css" href="{prefix}_static/{combined[files]}" />\n'
+    for match in reversed(links[1:]):
+        head = head[: match.start()] + head[match.end() :]
+    return head[: links[0].start()] + link + head[links[0].end() :]
+
+
 def lighten_pages(app, exception):
     if exception is not None or app.builder.format != "html":
         return
@@ -126,6 +209,7 @@ def lighten_pages(app, exception):
     # The theme's options as its templates saw them (an incremental build with nothing to write has no globalcontext).
     options = app.builder.theme.get_options(app.builder.theme_options)
     search_everywhere = str(options.get("search_as_you_type")).lower() == "true"
+    static, combined = outdir / "_static", {}
     for page in outdir.rglob("*.html"):
         if page.relative_to(outdir).parts[0].startswith("_"):
             continue
@@ -134,9 +218,11 @@ def lighten_pages(app, exception):
             continue
         head, body = text.split("</head>", 1)
         head = FONTAWESOME.sub("", head)
+        head = THEME_SCRIPT.sub(lambda match: match.group(1) + RESOLVED_THEME + match.group(2), head)
         if not search_everywhere and page.name != "search.html":
             head = SEARCH_SCRIPTS.sub("", head)
         head = HEAD_SCRIPT.sub(r"<script defer \1", head)
+        head = _one_stylesheet(head, page, static, combined)
         body = SEARCH_LABEL.sub(r"\1", body)
         if "book-slider-state" in body:
             body = _lazy_frames(body, page, outdir, images)
@@ -148,5 +234,7 @@ def lighten_pages(app, exception):
 
 def setup(app):
     app.connect("html-page-context", add_description)
-    app.connect("build-finished", lighten_pages)
+    # Last of the build-finished handlers: after static_math has typeset the pages and pydata-sphinx-theme has written
+    # its pygments.css (light and dark colours) over Sphinx's, so the one stylesheet holds the files the pages link.
+    app.connect("build-finished", lighten_pages, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -7,6 +7,7 @@ frames that are fetched only when shown, a favicon and a meta description on eve
 """
 
 import gzip
+import importlib.util
 import re
 from pathlib import Path
 
@@ -14,6 +15,14 @@ import pytest
 from book_layout import toc_pages
 
 PAGES = toc_pages()
+ROOT = Path(__file__).resolve().parents[1]
+# tools/site/icons.py (a script, not a package: "site" is also the standard library's module) reads stylesheets the
+# way these tests need: its rule parser and its patterns of an icon-font glyph.
+_spec = importlib.util.spec_from_file_location("book_icons", ROOT / "tools" / "site" / "icons.py")
+icons = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(icons)
+STYLESHEET = re.compile(r'<link\b(?=[^>]*\brel="stylesheet")[^>]*\bhref="([^"?]+)')
+PRIVATE_USE_GLYPH = re.compile(r'content:\s*"(?:\\f[0-9a-fA-F]{3}|[\ue000-\uf8ff])"')
 # Every page's HTML as a static host sends it (gzip, level 6): the heaviest chapters are under 190 kB (chapter 3's 200
 # typeset formulas and SymPy matrices; chapter 2's shown slider frames, PNGs that gzip cannot shrink); the bound
 # leaves room for a chapter to grow, not for a slider's every frame inline (chapter 2 was 1.6 MB that way).
@@ -135,3 +144,82 @@ def test_every_figure_reserves_its_box(site, name):
     assert figures, f"{name} shows no figure"
     unsized = [img[:100] for img in figures if not re.search(r'\bwidth="\d+" height="\d+"', img)]
     assert unsized == [], f"{name}: pictures without width and height: {unsized[:3]}"
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_the_theme_is_resolved_before_the_page_is_styled(site, name):
+    """The first inline script sets data-theme to "light" or "dark" as the theme's setTheme() later will (the stored
+    mode, else the reader's prefers-color-scheme), not to "auto": setTheme() then changes nothing, instead of
+    restyling all 20,000 elements of a chapter once it has been laid out (0.5 s on this machine, 2 s on Lighthouse's
+    phone), and a dark-mode reader never sees the page in light colours first."""
+    first_script = re.search(r"<script\b[^>]*>(.*?)</script>", _head(_html(site, name)), re.S).group(1)
+    assert "dataset.theme" in first_script, f"{name}: the theme is not set by the first script of the page"
+    assert '|| "auto"' not in first_script.split("dataset.theme", 1)[1], f"{name}: data-theme starts as auto"
+    assert "prefers-color-scheme: dark" in first_script, f"{name}: the first script ignores the reader's colour scheme"
+
+
+def _css_rules(path):
+    return icons._rules(re.sub(r"/\*.*?\*/", "", path.read_text(), flags=re.S))
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_no_page_downloads_an_icon_font(site, name):
+    """Every ::before/::after that a stylesheet of the page draws as a Font Awesome glyph (the admonition titles'
+    icons, the GitHub links of the bibliography...) is redrawn by _static/icons.css as a mask, with the text's own font
+    and no glyph; every Font Awesome class gets the text's font too (an empty <i class="fa-brands"> alone made the
+    browser fetch its font). So no page fetches fa-solid-900.woff2 (156 kB) or the brands font (tools/site/icons.py)."""
+    page = site / f"{name}.html"
+    icon_rules = _css_rules(site / "_static" / "icons.css")
+    redrawn = {(outer, selector) for outer, selector, body in icon_rules if 'content: ""' in body}
+    glyphs = []
+    for href in STYLESHEET.findall(_head(page.read_text(encoding="utf-8"))):
+        for outer, selector, body in _css_rules((page.parent / href).resolve()):
+            pseudo = re.search(r":(?:before|after)\b", selector) and ".fa" not in selector
+            if pseudo and (icons.ICON_FONT.search(body) or PRIVATE_USE_GLYPH.search(body)):
+                glyphs.append((outer, selector))
+    missing = [f"{outer} {selector}".strip() for outer, selector in glyphs if (outer, selector) not in redrawn]
+    assert missing == [], f"{name}: pseudo-elements drawn with the icon font (run tools/site/icons.py): {missing[:5]}"
+    classes = [body for _, selector, body in icon_rules if selector == icons.FONT_CLASSES]
+    assert classes and "font-family: inherit" in classes[0], "Font Awesome's classes keep their icon font"
+
+
+@pytest.mark.parametrize("name", [page for page in PAGES if page.startswith("chapters/")])
+def test_folded_solutions_are_folded_from_the_first_paint(site, name):
+    """With scripting on, a solution that sphinx-togglebutton will fold is folded by a stylesheet from the first paint
+    (_static/folds.css): folded only by the script, after the page was painted, each faded out in a 0.3 s transition
+    that restyled its formulas at every frame, and a phone showed every solution until the scripts ran."""
+    html = _html(site, name)
+    assert 'class="solution dropdown admonition"' in html, f"{name} has no folded solution"
+    folds = [
+        body
+        for href in STYLESHEET.findall(_head(html))
+        for outer, selector, body in _css_rules((site / Path(name).parent / href).resolve())
+        if outer == "@media (scripting: enabled)"
+        and selector.endswith(".admonition.dropdown:not(.toggle):not(.toggle-shown) .admonition-title ~ *")
+    ]
+    assert folds and re.search(r"opacity:\s*0;", folds[0]) and "visibility: hidden" in folds[0], f"{name}: not folded"
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_the_page_has_one_site_stylesheet(site, name):
+    """The theme's and the extensions' 14 stylesheets (13 links and the basic.css that theme.css @imports) are one
+    file, in their order (_ext/light_pages.py): one request before the first paint instead of 14, two of them in a
+    row; MathJax's stylesheet stays apart (only pages with formulas load it)."""
+    links = STYLESHEET.findall(_head(_html(site, name)))
+    site_css = [href for href in links if "_static/math/" not in href]
+    assert len(site_css) == 1 and re.search(r"_static/site-\w+\.css$", site_css[0]), f"{name} links {site_css}"
+    css = (site / Path(name).parent / site_css[0]).resolve().read_text()
+    assert "@import" not in css, f"{name}: the site stylesheet still imports another"
+    for part in ("basic.css", "styles/pydata-sphinx-theme.css", "icons.css", "contrast.css", "folds.css"):
+        assert f"/* {part} */" in css, f"{name}: the site stylesheet lacks {part}"
+    assert (
+        css.index("/* basic.css */") < css.index("/* styles/pydata-sphinx-theme.css */") < css.index("/* icons.css */")
+    )
+    # The files as the pages would have loaded them: pygments.css as the theme rewrites it at the end of the build
+    # (its light and dark colours), not Sphinx's.
+    for part in ("pygments.css", "contrast.css"):
+        assert (site / "_static" / part).read_text().strip() in css, f"{name}: the site stylesheet's {part} is stale"
+    fonts = re.findall(r'url\("([^"]+\.woff2)"\)', css)
+    assert fonts and all((site / "_static" / font).is_file() for font in fonts), (
+        "a font the stylesheet names is missing"
+    )
