@@ -15,8 +15,8 @@ allows, so the groups are made here, by a scheduler that reads them from the nod
 else). This file sits at the top of the repository, not in tests/, because the notebooks need it too.
 """
 
-# Files whose tests of one chapter (the test's parameter) share one run of it.
-PER_CHAPTER_FILES = {"tests/test_student.py"}
+# Files whose tests of one chapter or page (the test's parameter) share one run or one load of it.
+PER_CHAPTER_FILES = {"tests/test_student.py", "tests/test_browser.py"}
 # Files whose tests all share one expensive module fixture (the assignments' build): one worker runs them all.
 ONE_WORKER_FILES = {"tests/test_assignments.py"}
 
@@ -26,12 +26,12 @@ ONE_WORKER_FILES = {"tests/test_assignments.py"}
 SECONDS_PER_TEST = {
     # The site's first test: scheduled first, so it builds the book while the other worker runs chapters.
     "tests/test_book.py::test_book_builds_without_a_single_warning": 60,
-    "tests/test_live_widgets.py": 50,
-    "tests/test_cpu_independence.py": 45,
-    "tests/test_accessibility.py": 25,
-    "tests/test_student.py": 8,
+    "tests/test_live_widgets.py": 35,
+    "tests/test_cpu_independence.py": 23,
+    "tests/test_accessibility.py": 10,
+    "tests/test_student.py": 4,
     "tests/test_assignments.py": 2,
-    "tests/test_browser.py": 3,
+    "tests/test_browser.py": 2,
     "tests/test_figures_slider.py::test_in_a_browser_both_controls_swap_the_visible_state": 3,
     "tests/test_figures_slider.py::test_two_sliders_on_one_page_do_not_share_their_radio_buttons": 3,
 }

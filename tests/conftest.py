@@ -167,15 +167,13 @@ class LoadedPage:
     responses: list = field(default_factory=list)
 
 
-@pytest.fixture
-def open_page(browser, site_url):
-    """Open a book page (e.g. "pages/intro") in its own context and wait until the network is idle; with
-    color_scheme="dark" the reader's system asks for dark mode (the theme follows it: default_mode auto).
+def _page_opener(browser, site_url, contexts):
+    """A function that opens a book page (e.g. "pages/intro") in its own context and waits until the network is
+    idle; with color_scheme="dark" the reader's system asks for dark mode (the theme follows it: default_mode auto).
 
     Every request is routed: one bound for any host but this machine is recorded and aborted, so the test both
     sees it and never leaves the machine.
     """
-    contexts = []
 
     def open_(name, color_scheme="light"):
         context = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme=color_scheme)
@@ -208,6 +206,33 @@ def open_page(browser, site_url):
         page.wait_for_load_state("load")
         return loaded
 
-    yield open_
+    return open_
+
+
+@pytest.fixture
+def open_page(browser, site_url):
+    """`open_page(name, color_scheme="light")`: the page freshly opened for this test alone (see `_page_opener`),
+    for a test that interacts with it or must see what one load alone fetches."""
+    contexts = []
+    yield _page_opener(browser, site_url, contexts)
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture(scope="session")
+def loaded_page(browser, site_url):
+    """`loaded_page(name)`: the page opened once per worker (light mode) and shared by the tests that only read what
+    its load recorded and what it shows: requests, console errors, formulas, links. Everything recorded keeps being
+    recorded for as long as the page is open, so a test reads at least what one load did. The scheduler keeps one
+    page's browser tests on one worker (conftest.py at the top of the repository)."""
+    contexts, pages = [], {}
+    opener = _page_opener(browser, site_url, contexts)
+
+    def loaded(name):
+        if name not in pages:
+            pages[name] = opener(name)
+        return pages[name]
+
+    yield loaded
     for context in contexts:
         context.close()

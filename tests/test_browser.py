@@ -1,7 +1,8 @@
 """The built website, as a reader's browser sees it: offline, free of errors, with typeset math, working sliders,
 launch buttons that open the configured repository, and chapter pages light enough to load on a weak connection.
 
-The site is served from 127.0.0.1 (the `site_url` and `open_page` fixtures of conftest.py) and opened through
+The site is served from 127.0.0.1 (the `site_url`, `open_page` and `loaded_page` fixtures of conftest.py: a test that
+only reads what a load recorded shares one load of its page, a test that interacts opens its own) and opened through
 Playwright in the Chromium that tools/ensure_browser.py found or installed. Full-page screenshots land in
 _build/screenshots/ for a human to look at.
 """
@@ -40,22 +41,22 @@ def _math_count(site, name):
 
 
 @pytest.mark.parametrize("name", PAGES)
-def test_page_makes_no_request_off_this_machine(open_page, name):
-    loaded = open_page(name)
+def test_page_makes_no_request_off_this_machine(loaded_page, name):
+    loaded = loaded_page(name)
     assert loaded.outside_requests == [], "requests to other hosts:\n" + "\n".join(loaded.outside_requests)
 
 
 @pytest.mark.parametrize("name", PAGES)
-def test_page_logs_no_console_error_and_throws_no_javascript_error(open_page, name):
-    loaded = open_page(name)
+def test_page_logs_no_console_error_and_throws_no_javascript_error(loaded_page, name):
+    loaded = loaded_page(name)
     errors = [f"console: {text}" for text in loaded.console_errors]
     errors += [f"uncaught: {text}" for text in loaded.page_errors]
     assert errors == [], "errors while loading:\n" + "\n".join(errors)
 
 
 @pytest.mark.parametrize("name", PAGES)
-def test_page_renders_every_formula_and_shows_no_raw_tex(open_page, site, name):
-    loaded = open_page(name)
+def test_page_renders_every_formula_and_shows_no_raw_tex(loaded_page, site, name):
+    loaded = loaded_page(name)
     page = loaded.page
     formulas = _math_count(site, name)
     # Saved before asserting, so a failure leaves a picture of what the reader would see.
@@ -208,8 +209,8 @@ def _link_to(page, prefix):
 
 
 @pytest.mark.parametrize("name", CHAPTER_PAGES)
-def test_launch_buttons_open_the_chapter_from_the_configured_repository(open_page, name):
-    page = open_page(name).page
+def test_launch_buttons_open_the_chapter_from_the_configured_repository(loaded_page, name):
+    page = loaded_page(name).page
     owner, repo, branch = _repository()
     binderhub_url = CONFIG["launch_buttons"]["binderhub_url"].rstrip("/")
     colab_url = CONFIG["launch_buttons"]["colab_url"].rstrip("/")
@@ -220,8 +221,8 @@ def test_launch_buttons_open_the_chapter_from_the_configured_repository(open_pag
 
 
 @pytest.mark.parametrize("name", CHAPTER_PAGES)
-def test_download_button_serves_the_chapter_notebook(open_page, site, site_url, name):
-    page = open_page(name).page
+def test_download_button_serves_the_chapter_notebook(loaded_page, site, site_url, name):
+    page = loaded_page(name).page
     # a.href is the resolved, absolute URL.
     local = [
         href

@@ -22,6 +22,13 @@ def test_the_tests_of_one_student_chapter_share_its_run_and_chapters_go_apart():
     assert work_unit("tests/test_student.py::test_a[04_cross_entropy]") not in chapter
 
 
+def test_the_browser_tests_of_one_page_share_its_load_and_pages_go_apart():
+    page = {work_unit(f"tests/test_browser.py::{test}[chapters/03_jacobian]") for test in ("test_a", "test_b")}
+    assert len(page) == 1
+    assert work_unit("tests/test_browser.py::test_a[pages/intro]") not in page
+    assert work_unit("tests/test_browser.py::test_the_chapters_hold_at_least_one_slider") not in page
+
+
 def test_everything_else_is_spread_one_by_one_site_and_live_sliders_included():
     assert work_unit("tests/test_numerics.py::test_a") != work_unit("tests/test_numerics.py::test_b")
     assert work_unit("helpers/numerics.py::helpers.numerics.softmax") == "helpers/numerics.py::helpers.numerics.softmax"
@@ -40,8 +47,8 @@ def _queue(nodeids):
 
 def test_the_longest_work_goes_first_and_the_quick_tests_fill_in_behind():
     """Longest processing time first: the book's build, then the chapter re-runs (live sliders, another processor),
-    the page audits, the student edition and a notebook's cells, then the quick tests, in collection order among
-    equals."""
+    a notebook's cells, the student edition, the page audits and a page's browser tests, then the quick tests, in
+    collection order among equals."""
     collected = [f"tests/test_numerics.py::test_{n}" for n in range(300)]
     collected += ["tests/test_accessibility.py::test_a[pages/intro-light]", "tests/test_browser.py::test_b[x]"]
     collected += [f"tests/test_student.py::test_{t}[0{c}_x]" for c in (1, 2) for t in ("a", "b", "c")]
@@ -53,12 +60,12 @@ def test_the_longest_work_goes_first_and_the_quick_tests_fill_in_behind():
         "tests/test_book.py::test_book_builds_without_a_single_warning",
         "tests/test_live_widgets.py::test_x[01_x]",
         "tests/test_cpu_independence.py::test_x[01_x]",
-        "tests/test_accessibility.py::test_a[pages/intro-light]",
-        "tests/test_student.py[01_x]",
-        "tests/test_student.py[02_x]",
         "chapters/01_x.ipynb",
         "chapters/02_x.ipynb",
-        "tests/test_browser.py::test_b[x]",
+        "tests/test_student.py[01_x]",
+        "tests/test_student.py[02_x]",
+        "tests/test_accessibility.py::test_a[pages/intro-light]",
+        "tests/test_browser.py[x]",
         "tests/test_numerics.py::test_0",
     ]
     assert order[10:] == [f"tests/test_numerics.py::test_{n}" for n in range(1, 300)] + ["tests/test_book.py::test_a"]
