@@ -8,6 +8,9 @@
 # make bench (accuracy in ulp and speed against SciPy of softmax, log_softmax, logsumexp; not part of make test).
 
 PYTHON ?= python3
+# One pytest worker more than the machine has cores: the browser, JupyterLab and kernel tests spend part of their time
+# waiting (about a third of the wall time on 2 cores), and the spare worker keeps the cores busy meanwhile.
+TEST_WORKERS ?= $(shell $(PYTHON) -c "import os; print((os.cpu_count() or 1) + 1)")
 VENV   := .venv
 BIN    := $(VENV)/bin
 
@@ -41,7 +44,7 @@ book: $(VENV)/.book $(SITE_NODE)
 test: $(VENV)/.test $(SITE_NODE)
 	@$(BIN)/python tools/ensure_browser.py
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -n auto --durations=15
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --durations=15
 
 # Only the unit, property and doctests of helpers (about a minute on 2 cores): the quick loop while working.
 unit: $(VENV)/.test
