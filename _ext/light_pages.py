@@ -22,6 +22,10 @@ What the theme and the notebooks' outputs put on every page, and what is done ab
   (searchtools.js, language_data.js and the 100 kB searchindex.js) are loaded only by search.html: the theme loads
   them everywhere for a search-as-you-type mode that this book does not turn on (the search box sends the reader to
   search.html).
+- No widget state: a chapter executed by `make book` (MyST-NB's cache) stores its ipywidgets' state in the notebook,
+  and MyST-NB embeds it in the page (120 kB on chapter 3: every live slider's current frame as a PNG in JSON) for a
+  widget manager that this book never loads (nb_ipywidgets_js is empty: the website shows the static sliders). With
+  no widget manager on the page, the state is dropped.
 - The search button's accessible name is its visible label ("Search Ctrl+K"), not a different aria-label.
 - Slider frames cost only when used: a slider's hidden states (every position but the one shown) carry their PNG
   as a data: URI in the notebook's output; here each is moved to a file in _images/ and loaded lazily, so the page
@@ -57,6 +61,7 @@ SEPARATE_STYLESHEETS = ("_static/math/",)
 CSS_IMPORT = re.compile(r'@import\s+(?:url\(\s*)?["\']([^"\']+)["\']\s*\)?[^;]*;')
 CSS_URL = re.compile(r'url\(\s*(["\']?)([^"\')]+)\1\s*\)')
 CSS_MAP_COMMENT = re.compile(r"/\*# sourceMappingURL=[^*]*\*/")
+WIDGET_STATE = re.compile(r'\s*<script type="application/vnd\.jupyter\.widget-state\+json">.*?</script>', re.S)
 # The theme's first inline script: it sets data-theme to the stored theme, or "auto" (which no stylesheet matches).
 THEME_SCRIPT = re.compile(
     r'(<script data-cfasync="false">)'
@@ -200,6 +205,12 @@ def _one_stylesheet(head, page, static, combined):
     return head[: links[0].start()] + link + head[links[0].end() :]
 
 
+def without_widget_state(head, widget_scripts):
+    """`head` without the embedded ipywidgets state when the page loads no widget manager (`widget_scripts`, MyST-NB's
+    nb_ipywidgets_js, is empty): nothing would ever read it."""
+    return head if widget_scripts else WIDGET_STATE.sub("", head)
+
+
 def lighten_pages(app, exception):
     if exception is not None or app.builder.format != "html":
         return
@@ -218,6 +229,7 @@ def lighten_pages(app, exception):
             continue
         head, body = text.split("</head>", 1)
         head = FONTAWESOME.sub("", head)
+        head = without_widget_state(head, app.config.nb_ipywidgets_js)
         head = THEME_SCRIPT.sub(lambda match: match.group(1) + RESOLVED_THEME + match.group(2), head)
         if not search_everywhere and page.name != "search.html":
             head = SEARCH_SCRIPTS.sub("", head)

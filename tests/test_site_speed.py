@@ -223,3 +223,20 @@ def test_the_page_has_one_site_stylesheet(site, name):
     assert fonts and all((site / "_static" / font).is_file() for font in fonts), (
         "a font the stylesheet names is missing"
     )
+
+
+def test_no_page_carries_widget_state_for_a_widget_manager_it_does_not_load():
+    """`make book` executes the chapters (MyST-NB's cache), which stores the live sliders' state (120 kB on chapter 3,
+    every frame a PNG in JSON); the site loads no widget manager, so _ext/light_pages.py drops it. The tests' own
+    build uses the stored outputs, which hold no state, so the function is checked here on a page that does."""
+    spec = importlib.util.spec_from_file_location("light_pages", ROOT / "_ext" / "light_pages.py")
+    light_pages = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(light_pages)
+    from book_layout import CONFIG
+
+    assert CONFIG["sphinx"]["config"]["nb_ipywidgets_js"] == {}, "the site loads a widget manager: keep the state"
+    state = '<script type="application/vnd.jupyter.widget-state+json">{"state": {"a": {"model_name": "HTMLModel"}}}'
+    head = f'<head>\n    <script async src="x.js"></script>\n    {state}</script>\n    <link rel="icon" href="f.svg">'
+    kept = '<head>\n    <script async src="x.js"></script>\n    <link rel="icon" href="f.svg">'
+    assert light_pages.without_widget_state(head, {}) == kept
+    assert light_pages.without_widget_state(head, {"https://x/embed.js": {}}) == head
