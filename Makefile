@@ -11,6 +11,8 @@ PYTHON ?= python3
 # One pytest worker more than the machine has cores: the browser, JupyterLab and kernel tests spend part of their time
 # waiting (about a third of the wall time on 2 cores), and the spare worker keeps the cores busy meanwhile.
 TEST_WORKERS ?= $(shell $(PYTHON) -c "import os; print((os.cpu_count() or 1) + 1)")
+# A test-only switch (helpers/figures/_slider.py): what make stores or publishes always draws every slider frame.
+unexport BOOK_SLIDER_FRAMES
 VENV   := .venv
 BIN    := $(VENV)/bin
 

@@ -6,7 +6,6 @@ gets. Widget state is not saved: nbval does not compare it, so it could only go 
 Usage: python tools/execute_notebooks.py [NOTEBOOK ...]   (default: every notebook in chapters/)
 """
 
-import os
 import sys
 from pathlib import Path
 
@@ -28,8 +27,6 @@ def execute_in_place(path):
 
 
 if __name__ == "__main__":
-    # The stored outputs are the website's: every slider frame drawn (helpers/figures/_slider.py, _draw_every_frame).
-    os.environ.pop("BOOK_SLIDER_FRAMES", None)
     paths = [Path(arg) for arg in sys.argv[1:]] or sorted((ROOT / "chapters").glob("*.ipynb"))
     for path in paths:
         print(f"executing {path}")

@@ -43,7 +43,7 @@ class Slider:
         if self.print_values is not None and not set(self.print_values) <= set(self.values):
             raise ValueError("print_values must be values of the slider")
         self.choices = None if choices is None else list(choices)
-        # The PNG of each state whose picture is drawn, by state index: the printed picture reuses them.
+        # The PNGs of the printed picture's states, by state index, kept as they are drawn (see print_png).
         self._pngs = {}
         if self.choices is None:
             if choice_name is not None or initial_choice is not None:
@@ -91,12 +91,10 @@ class Slider:
         fig, text = _render_parts(self.render(value, *choice))
         parts = []
         if fig is not None:
-            if index is None or _draw_every_frame() or index in self._printed_indices():
-                png = _png_base64(fig)
-                if index is not None:
-                    self._pngs[index] = png
-            else:
-                png = _PLACEHOLDER_PNG
+            printed = index is not None and index in self._printed_indices()
+            png = _png_base64(fig) if index is None or printed or _draw_every_frame() else _PLACEHOLDER_PNG
+            if printed:
+                self._pngs[index] = png
             parts.append(_img_tag(fig, self._alt(value, *choice), png))
         if text is not None:
             parts.append(f'<pre class="book-slider-text">{html.escape(text)}</pre>')
