@@ -32,6 +32,7 @@ SECONDS_PER_TEST = {
     "tests/test_student.py": 4,
     "tests/test_assignments.py": 2,
     "tests/test_browser.py": 2,
+    "tests/test_browser.py::test_the_site_stylesheet_styles_every_kind_of_element_as_the_full_one": 12,
     "tests/test_figures_slider.py::test_in_a_browser_both_controls_swap_the_visible_state": 3,
     "tests/test_figures_slider.py::test_two_sliders_on_one_page_do_not_share_their_radio_buttons": 3,
 }
