@@ -10,8 +10,11 @@ about 1500 in Lighthouse's throttling notes; on a busy machine of 2 cores the in
 and blocking times grow with it, so compare runs of similar index, or run it on a quiet machine). A measurement for
 people, not a test: the test suite checks what makes the pages fast (tests/test_site_speed.py), never a time.
 
+With --runs N each page is measured N times and the run of median performance is shown, as Lighthouse's notes on
+variability advise (one run of a page can differ from the next by ten points on a shared machine).
+
 Usage: python benchmarks/lighthouse.py [--html DIR] [--profile mobile|desktop ...] [--page chapters/01_softmax ...]
-           [--json-dir DIR]
+           [--runs N] [--json-dir DIR]
 """
 
 import argparse
@@ -112,11 +115,18 @@ def row(page, report):
     return "| " + " | ".join(cells) + " |", failing
 
 
+def median_run(reports):
+    """The report of median performance score (the lower middle one of an even number)."""
+    ranked = sorted(reports, key=lambda report: report["categories"]["performance"]["score"] or 0)
+    return ranked[(len(ranked) - 1) // 2]
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--html", type=Path, default=ROOT / "_build" / "html")
     parser.add_argument("--profile", action="append", choices=["mobile", "desktop"])
     parser.add_argument("--page", action="append", help="a page of _toc.yml, e.g. chapters/01_softmax")
+    parser.add_argument("--runs", type=int, default=1, help="runs per page; the one of median performance is shown")
     parser.add_argument("--json-dir", type=Path, help="keep Lighthouse's JSON reports here")
     args = parser.parse_args()
     if not (args.html / "index.html").is_file():
@@ -134,8 +144,12 @@ def main():
             print("| page | performance | accessibility | best practices | SEO | LCP | TBT | transferred | host |")
             print("|---|---|---|---|---|---|---|---|---|")
             for page in pages:
-                output = json_dir / f"{page.replace('/', '_')}-{profile}.json"
-                line, failing = row(page, run_lighthouse(f"{base}/{page}.html", profile, output))
+                stem = f"{page.replace('/', '_')}-{profile}"
+                reports = [
+                    run_lighthouse(f"{base}/{page}.html", profile, json_dir / f"{stem}-{run}.json")
+                    for run in range(1, args.runs + 1)
+                ]
+                line, failing = row(page, median_run(reports))
                 print(line + (f"  (failing: {', '.join(failing)})" if failing else ""), flush=True)
     finally:
         server.shutdown()

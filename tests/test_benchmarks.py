@@ -25,3 +25,19 @@ def test_softmax_benchmark_prints_accuracy_speed_and_vjp_figures():
     assert [m for m in re.findall(r"^  (\w+) +helpers / scipy = +\d+\.\d\d$", out, flags=re.M)] == [
         "softmax", "log_softmax", "logsumexp"]
     assert re.search(r"jacobian / vjp = \d+x faster", out)
+
+
+def test_lighthouse_shows_the_run_of_median_performance():
+    """benchmarks/lighthouse.py --runs N: one slow or fast run on a shared machine does not make the table."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("book_lighthouse", ROOT / "benchmarks" / "lighthouse.py")
+    lighthouse = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(lighthouse)
+
+    def report(score, run):
+        return {"categories": {"performance": {"score": score}}, "run": run}
+
+    assert lighthouse.median_run([report(0.5, 1), report(0.9, 2), report(0.7, 3)])["run"] == 3
+    assert lighthouse.median_run([report(0.9, 1), report(0.6, 2)])["run"] == 2  # the lower middle of two
+    assert lighthouse.median_run([report(None, 1)])["run"] == 1  # a page Lighthouse could not score
