@@ -51,6 +51,16 @@ mjx-container[jax="CHTML"] {
 }
 """
 
+# The MathML that MathJax keeps beside each formula for screen readers (mjx-assistive-mml) is clipped to nothing, yet
+# Chromium lays it out as MathML: on chapter 3 its 4,300 elements cost a phone as much layout as the visible text.
+# Screen readers read it from the accessibility tree, which browsers build from the MathML elements themselves, not
+# from their layout; as plain inline boxes it keeps every role and name (tests/test_browser.py reads the tree).
+ASSISTIVE_MATHML = """
+mjx-assistive-mml math,
+mjx-assistive-mml math * {
+  display: inline !important;
+}
+"""
 
 FONT_FACE = re.compile(r'@font-face[^{]*\{\s*font-family: ([\w-]+);\s*src: url\("([^"]+)"\)')
 FONT_CLASS = re.compile(r"\.(TEX-\w+) \{\s*font-family: ([\w-]+, )*([\w-]+);")
@@ -148,7 +158,7 @@ def render_math(app, exception):
 
     static = outdir / STATIC
     static.mkdir(parents=True, exist_ok=True)
-    (static / "chtml.css").write_text(rendered["css"] + MATCH_FONT_HEIGHT, encoding="utf-8")
+    (static / "chtml.css").write_text(rendered["css"] + MATCH_FONT_HEIGHT + ASSISTIVE_MATHML, encoding="utf-8")
     shutil.copytree(FONTS, static / "woff-v2", dirs_exist_ok=True)
 
     preloads = _font_preloads(rendered["css"], STATIC)

@@ -78,6 +78,32 @@ def test_page_renders_every_formula_and_shows_no_raw_tex(loaded_page, site, name
     assert raw == {}, f"raw TeX in the visible text (token: context): {raw}"
 
 
+@pytest.mark.parametrize("name", PAGES)
+def test_screen_readers_get_every_formula_as_mathml(loaded_page, name):
+    """Each shown formula's MathML (MathJax's assistive MathML, clipped out of sight) is in Chromium's accessibility
+    tree as a math node with its identifiers, numbers and operators: what a screen reader reads. Hiding it from
+    layout the wrong way (display: none, content-visibility) would take it out."""
+    page = loaded_page(name).page
+    # Formulas that the reader cannot see either (a folded solution, a slider's other states) are rightly not read.
+    in_page = page.evaluate(
+        """() => {
+          const shown = [...document.querySelectorAll("mjx-container")].filter(
+            (c) => c.checkVisibility({ visibilityProperty: true }));
+          return [shown.map((c) => c.querySelectorAll("mjx-assistive-mml > math").length).reduce((a, b) => a + b, 0),
+                  shown.map((c) => c.querySelectorAll("mjx-assistive-mml :is(mi, mn, mo)").length)
+                    .reduce((a, b) => a + b, 0)];
+        }"""
+    )
+    session = page.context.new_cdp_session(page)
+    try:
+        nodes = session.send("Accessibility.getFullAXTree")["nodes"]
+    finally:
+        session.detach()
+    roles = [node.get("role", {}).get("value") for node in nodes if not node.get("ignored")]
+    in_tree = [roles.count("MathMLMath"), sum(map(roles.count, ["MathMLIdentifier", "MathMLNumber", "MathMLOperator"]))]
+    assert in_tree == in_page, f"(formulas, tokens) in the accessibility tree {in_tree}, in the page {in_page}"
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Chapter pages
 
